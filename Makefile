@@ -1,0 +1,38 @@
+# standoff: two commands on a fresh machine
+#   make run   - set up (.venv + package + dev extras), then write the briefing
+#   make test  - set up, then run every test that CI runs
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.standoff-installed
+OUT    ?= out
+
+.PHONY: setup run test bench lint data clean
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+run: setup
+	$(BIN)/standoff brief --out $(OUT)/briefing.html
+
+test: setup
+	$(BIN)/python -m pytest -q
+
+bench: setup
+	$(BIN)/python benchmarks/run.py
+
+lint: setup
+	$(BIN)/ruff check src tests benchmarks scripts
+	$(BIN)/ruff format --check src tests benchmarks scripts
+
+# Rebuild the bundled history tables from data/raw + data/curated (deterministic).
+data: setup
+	$(BIN)/python scripts/build_history.py
+
+clean:
+	rm -rf $(OUT) .pytest_cache build *.egg-info src/*.egg-info

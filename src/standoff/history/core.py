@@ -1,0 +1,438 @@
+"""``History``: the one door through which every model reads the record.
+
+``History.load()`` opens the bundled tables (stored in DuckDB, see
+:mod:`standoff.store.duckdb_store`) or a user's directory of tables of the same schema.
+``History.as_of(D)`` returns a view in which nothing dated after *D* exists:
+
+* rows are kept only if their ``known_from`` date is on or before *D* (a record dated to
+  a month or a year is known only at the end of that period);
+* interval ends after *D* are blanked (a process, an agreement in force or a financial
+  measure whose end lies after *D* is, as of *D*, still open);
+* the coverage of every table ends at *D* at the latest, and the monthly panel is
+  recomputed from the cut tables, so it ends with the last month complete by *D*.
+
+Models fitted or forecasting as of *D* must read history only through such a view.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from standoff._dates import parse_cut
+from standoff.errors import DataError, LookAheadError, UsageError
+from standoff.history.panel import build_monthly
+from standoff.history.sanctions import regime_at
+from standoff.history.schema import (
+    BASE_TABLES,
+    DATED_TABLES,
+    MISSILE_TYPES,
+    check_sources,
+    coerce_types,
+    parse_csv_table,
+    to_csv_text,
+)
+
+#: Columns holding the end of an interval, blanked when they fall after an as-of cut.
+_INTERVAL_ENDS = {"diplomacy": ("date_end", "in_force_to"), "events": ("date_end",)}
+_INTERVAL_NOTES = {"diplomacy": ("end_basis",)}
+_DATE_COL = {
+    "launches": "date",
+    "nuclear_tests": "date",
+    "sanctions": "date",
+    "diplomacy": "date_start",
+    "provocations": "date",
+    "events": "date_start",
+}
+SUMMARY_BY = ("year", "leader", "type")
+
+
+def bundled_dir() -> Path:
+    return Path(str(resources.files("standoff") / "data" / "history"))
+
+
+@dataclass
+class History:
+    """An immutable view of the history tables, optionally cut at an as-of date."""
+
+    tables: dict[str, pd.DataFrame]
+    as_of_date: pd.Timestamp | None = None
+    origin: str = "bundled"
+    _monthly: pd.DataFrame | None = field(default=None, repr=False)
+
+    # ------------------------------------------------------------------ loading
+    @classmethod
+    def load(
+        cls,
+        history_dir: str | Path | None = None,
+        db: str | Path | None = None,
+        *,
+        store: bool = True,
+    ) -> History:
+        """Open the history.
+
+        Parameters
+        ----------
+        history_dir
+            A directory of ``<table>.csv`` files in the export format (validated; a bad file
+            raises :class:`~standoff.errors.DataError` naming the file, line and column).
+            ``None`` uses the bundled, sourced tables.
+        db
+            DuckDB file to load the tables into. Defaults to the user data directory for
+            the bundled tables, and to no file (in memory) for a ``history_dir``.
+        store
+            ``False`` skips DuckDB entirely (reads the CSV files directly).
+        """
+        from standoff.store.duckdb_store import default_db_path, ensure_store, fingerprint
+
+        src = Path(history_dir) if history_dir is not None else bundled_dir()
+        origin = "bundled" if history_dir is None else str(src)
+        if history_dir is not None and not src.is_dir():
+            raise DataError(f"{src}: expected a directory of history tables (see `standoff history export`)")
+        texts = _read_texts(src)
+        db_path = Path(db) if db is not None else (default_db_path() if history_dir is None else None)
+        if store and db_path is not None:
+            from standoff.store.duckdb_store import read_store, stored_fingerprint
+
+            fp = fingerprint(texts)
+            if stored_fingerprint(db_path) == fp:
+                raw = read_store(db_path, list(BASE_TABLES))
+                return cls({n: coerce_types(n, df) for n, df in raw.items()}, origin=origin)
+            tables = _parse_dir(src)
+            stored = ensure_store(db_path, {**tables, "monthly": build_monthly(tables)}, fp)
+            return cls(stored, origin=origin)
+        return cls(_parse_dir(src), origin=origin)
+
+    # ------------------------------------------------------------------ as-of
+    def as_of(self, date: str | dt.date | pd.Timestamp) -> History:
+        """A view in which nothing dated after ``date`` exists (see module docstring)."""
+        cut = parse_cut(date, "as_of")
+        if self.as_of_date is not None and cut > self.as_of_date:
+            raise LookAheadError(
+                f"as_of: this history is already cut at {self.as_of_date.date()}; "
+                f"cannot look ahead to {cut.date()}"
+            )
+        out: dict[str, pd.DataFrame] = {}
+        for name, df in self.tables.items():
+            df = df.copy()
+            if name in DATED_TABLES:
+                df = df[df["known_from"] <= cut].copy()
+                for col in _INTERVAL_ENDS.get(name, ()):
+                    after = df[col] > cut
+                    df.loc[after, col] = pd.NaT
+                    for note in _INTERVAL_NOTES.get(name, ()):
+                        df.loc[after, note] = None
+            elif name == "coverage":
+                df = df[df["start"] <= cut].copy()
+                df["end"] = df["end"].clip(upper=cut)
+            elif name == "leaders":
+                df = df[df["start"] <= cut].copy()
+                df.loc[df["end"] > cut, "end"] = pd.NaT
+            out[name] = df.reset_index(drop=True)
+        return History(out, as_of_date=cut, origin=self.origin)
+
+    def _check_within(self, date: pd.Timestamp | None, field_name: str) -> None:
+        if date is not None and self.as_of_date is not None and date > self.as_of_date:
+            raise LookAheadError(
+                f"{field_name}: {date.date()} is after this history's as-of cut "
+                f"{self.as_of_date.date()}"
+            )
+
+    # ------------------------------------------------------------------ tables
+    def table(self, name: str) -> pd.DataFrame:
+        if name == "monthly":
+            return self.monthly
+        if name not in self.tables:
+            raise UsageError(
+                f"table: unknown table {name!r} (expected one of {', '.join((*BASE_TABLES, 'monthly'))})"
+            )
+        return self.tables[name].copy()
+
+    @property
+    def monthly(self) -> pd.DataFrame:
+        if self._monthly is None:
+            self._monthly = build_monthly(self.tables)
+        return self._monthly.copy()
+
+    launches = property(lambda self: self.table("launches"))
+    nuclear_tests = property(lambda self: self.table("nuclear_tests"))
+    sanctions = property(lambda self: self.table("sanctions"))
+    diplomacy = property(lambda self: self.table("diplomacy"))
+    provocations = property(lambda self: self.table("provocations"))
+    events = property(lambda self: self.table("events"))
+    sources = property(lambda self: self.table("sources"))
+    coverage = property(lambda self: self.table("coverage"))
+
+    def coverage_end(self, table: str) -> pd.Timestamp | None:
+        cov = self.tables["coverage"]
+        row = cov[cov["table"] == table]
+        return None if row.empty else pd.Timestamp(row["end"].iloc[0])
+
+    @property
+    def latest_date(self) -> pd.Timestamp:
+        """The latest date any table covers (the as-of date of "now")."""
+        return pd.Timestamp(self.tables["coverage"]["end"].max())
+
+    def sanctions_regime(self, date: str | dt.date | pd.Timestamp | None = None) -> pd.DataFrame:
+        d = parse_cut(date, "date") if date is not None else (self.as_of_date or self.latest_date)
+        self._check_within(d, "date")
+        return regime_at(self.tables["sanctions"], d)
+
+    # ------------------------------------------------------------------ SQL
+    def connect(self) -> duckdb.DuckDBPyConnection:
+        """An in-memory DuckDB connection whose tables are this (cut) view's tables.
+
+        Besides the base tables and ``monthly`` it has ``sanctions_regime`` (the regime in
+        force at the cut, or at the latest date) and ``meta`` (``as_of``).
+        """
+        con = duckdb.connect()
+        for name, df in self.tables.items():
+            con.register(name, df)
+        con.register("monthly", self.monthly)
+        con.register("sanctions_regime", self.sanctions_regime())
+        as_of = self.as_of_date.date() if self.as_of_date is not None else None
+        con.execute("CREATE TEMP TABLE meta AS SELECT ?::DATE AS as_of", [as_of])
+        return con
+
+    def query(self, sql: str) -> pd.DataFrame:
+        """Run read-only SQL (DuckDB dialect) against this view."""
+        con = self.connect()
+        try:
+            return con.execute(sql).df()
+        except duckdb.Error as exc:
+            first = str(exc).strip().splitlines()[0]
+            raise UsageError(f"query: {first}") from None
+        finally:
+            con.close()
+
+    # ------------------------------------------------------------------ summaries
+    def summary(self, by: str | None = None) -> dict:
+        """Counts an analyst reads first. ``by`` in ``year``, ``leader``, ``type`` or ``None``."""
+        la = self.tables["launches"]
+        base = {
+            "as_of": None if self.as_of_date is None else str(self.as_of_date.date()),
+            "history": self.origin,
+            "unit": "missiles (CNS/NTI: one row per missile, not per launch event)",
+        }
+        if by is None:
+            tables = {n: int(len(df)) for n, df in self.tables.items() if n in DATED_TABLES}
+            cov = {
+                r["table"]: {"start": str(r["start"].date()), "end": str(r["end"].date())}
+                for _, r in self.tables["coverage"].iterrows()
+            }
+            sa = self.tables["sanctions"]
+            adopted = sa["adopted"].fillna(False).astype(bool)
+            return {
+                **base,
+                "missiles": int(len(la)),
+                "icbm": int((la["type"] == "ICBM").sum()),
+                "nuclear_tests": int(len(self.tables["nuclear_tests"])),
+                "resolutions_adopted": int((adopted & (sa["kind"] != "panel_renewal")).sum()),
+                "vetoed_drafts": int((sa["kind"] == "vetoed_draft").sum()),
+                "summits": int((self.tables["diplomacy"]["kind"] == "summit").sum()),
+                "agreements": int((self.tables["diplomacy"]["kind"] == "agreement").sum()),
+                "rows": tables,
+                "coverage": cov,
+            }
+        if by not in SUMMARY_BY:
+            raise UsageError(f"--by: expected one of {', '.join(SUMMARY_BY)}, got {by!r}")
+        nt = self.tables["nuclear_tests"]
+        if by == "leader":
+            key = la["leader"]
+            keys = list(self.tables["leaders"].sort_values("start")["leader"])
+            nt_key = nt["leader"]
+        elif by == "year":
+            key = la["date"].dt.year
+            end = (self.as_of_date or self.latest_date).year
+            keys = list(range(1984, end + 1))
+            nt_key = nt["date"].dt.year
+        else:
+            key = la["type"]
+            keys = list(MISSILE_TYPES)
+            nt_key = None
+        missiles = la.groupby(key).size().reindex(keys, fill_value=0)
+        icbm = la[la["type"] == "ICBM"].groupby(key).size().reindex(keys, fill_value=0)
+        failed = la[la["outcome"] == "failure"].groupby(key).size().reindex(keys, fill_value=0)
+        rows = []
+        for k in keys:
+            row = {by: k if by != "year" else int(k), "missiles": int(missiles[k])}
+            if by != "type":
+                row["icbm"] = int(icbm[k])
+                row["nuclear_tests"] = int((nt_key == k).sum())
+            row["failures"] = int(failed[k])
+            rows.append(row)
+        if by == "year":
+            cov_end = self.coverage_end("launches")
+            for row in rows:
+                if cov_end is not None and row["year"] > cov_end.year:
+                    row["missiles"] = None  # year not covered by the CNS data
+                elif cov_end is not None and row["year"] == cov_end.year and cov_end.month < 12:
+                    row["partial_to"] = str(cov_end.date())
+        return {
+            **base,
+            "by": by,
+            "missiles": {str(r[by]): r["missiles"] for r in rows},
+            "total": int(len(la)),
+            "rows": rows,
+        }
+
+    def timeline(
+        self,
+        start: str | dt.date | None = None,
+        end: str | dt.date | None = None,
+        kinds: tuple[str, ...] = ("launches", "nuclear_tests", "sanctions", "diplomacy", "events"),
+    ) -> pd.DataFrame:
+        """One chronological table of what happened between ``start`` and ``end``.
+
+        Launch salvos are grouped per day ("3 x Hwasong-11A (SRBM)").
+        """
+        lo = parse_cut(start, "--from") if start is not None else pd.Timestamp("1900-01-01")
+        hi = parse_cut(end, "--to") if end is not None else (self.as_of_date or self.latest_date)
+        if hi < lo:
+            raise UsageError(f"--to: {hi.date()} is before --from {lo.date()}")
+        self._check_within(hi if end is not None else None, "--to")
+        unknown = [k for k in kinds if k not in _DATE_COL]
+        if unknown:
+            raise UsageError(f"--kinds: unknown {', '.join(unknown)} (expected {', '.join(_DATE_COL)})")
+        parts = []
+        for kind in kinds:
+            df = self.tables[kind]
+            col = _DATE_COL[kind]
+            df = df[(df[col] >= lo) & (df[col] <= hi)]
+            if df.empty:
+                continue
+            if kind == "launches":
+                g = df.groupby(["date", "missile", "type"], sort=False)
+                agg = g.agg(n=("id", "size"), sources=("sources", "first")).reset_index()
+                parts.append(
+                    pd.DataFrame(
+                        {
+                            "date": agg["date"],
+                            "kind": "launch",
+                            "what": agg["n"].astype(str) + " x " + agg["missile"] + " (" + agg["type"] + ")",
+                            "sources": agg["sources"],
+                        }
+                    )
+                )
+            elif kind == "nuclear_tests":
+                parts.append(
+                    pd.DataFrame(
+                        {
+                            "date": df["date"],
+                            "kind": "nuclear test",
+                            "what": "Nuclear test #" + df["test_no"].astype(str) + " (mb "
+                            + df["usgs_mb"].astype(str) + ", ~" + df["yield_kt"].astype(str) + " kt)",
+                            "sources": df["sources"],
+                        }
+                    )
+                )
+            elif kind == "sanctions":
+                label = np.where(df["adopted"].fillna(False).astype(bool), "UNSC", "UNSC (failed)")
+                parts.append(
+                    pd.DataFrame(
+                        {
+                            "date": df["date"],
+                            "kind": label,
+                            "what": df["document"] + ": " + df["measures_added"].fillna(""),
+                            "sources": df["sources"],
+                        }
+                    )
+                )
+            elif kind == "diplomacy":
+                parts.append(
+                    pd.DataFrame(
+                        {
+                            "date": df["date_start"],
+                            "kind": df["kind"],
+                            "what": df["event"] + " -- " + df["outcome"].fillna(""),
+                            "sources": df["sources"],
+                        }
+                    )
+                )
+            elif kind == "provocations":
+                parts.append(
+                    pd.DataFrame(
+                        {"date": df["date"], "kind": "provocation (" + df["type"] + ")",
+                         "what": df["event"], "sources": df["sources"]}
+                    )
+                )
+            else:
+                parts.append(
+                    pd.DataFrame(
+                        {"date": df["date_start"], "kind": df["category"], "what": df["event"],
+                         "sources": df["sources"]}
+                    )
+                )
+        if not parts:
+            return pd.DataFrame(columns=["date", "kind", "what", "sources"])
+        out = pd.concat(parts, ignore_index=True)
+        return out.sort_values(["date", "kind"], kind="mergesort").reset_index(drop=True)
+
+    # ------------------------------------------------------------------ export
+    def export(self, out_dir: str | Path) -> list[Path]:
+        """Write the tables in the ``--history DIR`` format (plus the derived ``monthly.csv``).
+
+        Files are rendered in memory first and each is written to a temporary name, then
+        renamed, so a failure leaves no half-written table.
+        """
+        from standoff.history.build import write_tables
+
+        texts = {n: to_csv_text(n, df) for n, df in self.tables.items()}
+        texts["monthly"] = to_csv_text("monthly", self.monthly)
+        out = Path(out_dir)
+        if out.exists() and not out.is_dir():
+            raise UsageError(f"{out}: expected a directory to export into, found a file")
+        try:
+            return write_tables(texts, out)
+        except OSError as exc:
+            raise UsageError(f"{out}: cannot write ({exc.strerror})") from None
+
+
+def _read_texts(src: Path) -> dict[str, str]:
+    texts = {}
+    for name in BASE_TABLES:
+        p = src / f"{name}.csv"
+        if not p.is_file():
+            raise DataError(f"{p}: file not found (a history directory needs {', '.join(t + '.csv' for t in BASE_TABLES)})")
+        try:
+            texts[name] = p.read_text(encoding="utf-8")
+        except UnicodeDecodeError:
+            raise DataError(f"{p}: expected UTF-8 text") from None
+    return texts
+
+
+def _parse_dir(src: Path) -> dict[str, pd.DataFrame]:
+    tables = {name: parse_csv_table(name, src / f"{name}.csv") for name in BASE_TABLES}
+    _check_consistency(tables, src)
+    check_sources(tables, str(src))
+    return tables
+
+
+def _check_consistency(tables: dict[str, pd.DataFrame], src: Path) -> None:
+    cov = set(tables["coverage"]["table"])
+    missing = [t for t in DATED_TABLES if t not in cov]
+    if missing:
+        raise DataError(f"{src}/coverage.csv: column 'table': expected a row for {', '.join(missing)}")
+    bad = tables["coverage"][tables["coverage"]["end"] < tables["coverage"]["start"]]
+    if len(bad):
+        raise DataError(f"{src}/coverage.csv: row for '{bad['table'].iloc[0]}': expected end >= start")
+    for name in DATED_TABLES:
+        df = tables[name]
+        col = _DATE_COL[name]
+        early = df["known_from"] < df[col]
+        if early.any():
+            i = int(np.flatnonzero(early.to_numpy())[0])
+            raise DataError(
+                f"{src}/{name}.csv: line {i + 2}, column 'known_from': expected a date on or after {col}"
+            )
+    leaders = set(tables["leaders"]["leader"])
+    for name in ("launches", "nuclear_tests"):
+        unknown = set(tables[name]["leader"]) - leaders
+        if unknown:
+            raise DataError(f"{src}/{name}.csv: column 'leader': {sorted(unknown)[0]!r} is not in leaders.csv")

@@ -1,0 +1,378 @@
+"""Schemas of the history tables: one definition used to build, store, export and validate.
+
+A table directory (the bundled ``standoff/data/history`` or a user's ``--history DIR``)
+holds one CSV per table named ``<table>.csv``. Dates are ISO ``YYYY-MM-DD`` (UTC for CNS
+launches, KST for CSIS provocations, as in the sources), booleans ``true``/``false``,
+missing values empty. Every row carries source ids that resolve in ``sources.csv``.
+
+``monthly.csv`` is derived (see :mod:`standoff.history.panel`); it is exported for
+convenience and recomputed, never read, when a directory is loaded.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from standoff.errors import DataError
+
+MISSILE_TYPES = ("SRBM", "MRBM", "IRBM", "ICBM", "SLBM", "SLV", "HGV", "unknown")
+OUTCOMES = ("success", "failure", "unknown")
+LEADERS = ("Kim Il Sung", "Kim Jong Il", "Kim Jong Un")
+PROVOCATION_TYPES = ("missile", "nuclear", "other")
+DIPLOMACY_KINDS = (
+    "talks",
+    "summit",
+    "agreement",
+    "collapse",
+    "process",
+    "implementation",
+    "unilateral",
+    "financial_measure",
+    "statement",
+)
+SANCTION_KINDS = ("demand", "sanctions", "designations", "panel_renewal", "vetoed_draft")
+PRECISIONS = ("day", "month", "year", "range")
+
+#: Ordinal measure categories of the UNSC regime: 0/blank = not addressed by the document,
+#: 1 = partial (cap, exemption, "called for", designations), 2 = comprehensive ban.
+MEASURES = (
+    "arms_embargo",
+    "wmd_missile_items",
+    "luxury_goods",
+    "asset_freeze_travel_ban",
+    "cargo_inspection",
+    "financial",
+    "coal",
+    "iron_ore",
+    "metals_minerals",
+    "seafood",
+    "fishing_rights",
+    "textiles",
+    "food_agri_exports",
+    "other_export_bans",
+    "machinery_metals_imports",
+    "labour",
+    "joint_ventures",
+    "aviation_fuel",
+    "condensates_ngl",
+    "refined_petroleum",
+    "crude_oil",
+    "vessels_maritime",
+    "diplomatic_restrictions",
+)
+
+
+@dataclass(frozen=True)
+class Col:
+    name: str
+    kind: str  # "str" | "date" | "int" | "float" | "bool"
+    required: bool = False
+    choices: tuple[str, ...] | None = None
+
+
+def _c(name: str, kind: str = "str", required: bool = False, choices=None) -> Col:
+    return Col(name, kind, required, choices)
+
+
+SCHEMAS: dict[str, tuple[Col, ...]] = {
+    "sources": (
+        _c("id", required=True),
+        _c("kind", required=True, choices=("github", "web", "general-knowledge", "derived")),
+        _c("citation", required=True),
+    ),
+    "coverage": (
+        _c("table", required=True),
+        _c("start", "date", True),
+        _c("end", "date", True),
+        _c("note"),
+        _c("sources", required=True),
+    ),
+    "leaders": (
+        _c("leader", required=True, choices=LEADERS),
+        _c("start", "date", True),
+        _c("end", "date"),
+        _c("sources", required=True),
+    ),
+    "launches": (
+        _c("id", required=True),
+        _c("date", "date", True),
+        _c("date_precision", required=True, choices=("day", "month")),
+        _c("time_utc"),
+        _c("missile_id", required=True),
+        _c("missile", required=True),
+        _c("type", required=True, choices=MISSILE_TYPES),
+        _c("facility_id"),
+        _c("facility"),
+        _c("facility_lat", "float"),
+        _c("facility_lon", "float"),
+        _c("landing"),
+        _c("apogee_km", "float"),
+        _c("distance_km", "float"),
+        _c("outcome", required=True, choices=OUTCOMES),
+        _c("leader", required=True, choices=LEADERS),
+        _c("preliminary", "bool", True),
+        _c("description"),
+        _c("known_from", "date", True),
+        _c("sources", required=True),
+    ),
+    "nuclear_tests": (
+        _c("id", required=True),
+        _c("test_no", "int", True),
+        _c("date", "date", True),
+        _c("origin_time_utc"),
+        _c("site"),
+        _c("leader", required=True, choices=LEADERS),
+        _c("usgs_mb", "float"),
+        _c("yield_kt", "float"),
+        _c("yield_kt_sd", "float"),
+        _c("yield_other_estimates"),
+        _c("dprk_claim"),
+        _c("verification"),
+        _c("known_from", "date", True),
+        _c("sources", required=True),
+    ),
+    "sanctions": (
+        _c("id", required=True),
+        _c("resolution", "int"),
+        _c("document", required=True),
+        _c("date", "date", True),
+        _c("date_verified", "bool", True),
+        _c("adopted", "bool", True),
+        _c("kind", required=True, choices=SANCTION_KINDS),
+        _c("vote"),
+        _c("vote_for", "int"),
+        _c("vote_against", "int"),
+        _c("vote_abstain", "int"),
+        _c("vetoed_by"),
+        _c("chapter_vii"),
+        _c("trigger"),
+        _c("measures_added"),
+        *(_c(m, "int") for m in MEASURES),
+        _c("refined_petroleum_cap_bbl", "int"),
+        _c("crude_oil_cap_bbl", "int"),
+        _c("designated_individuals", "int"),
+        _c("designated_entities", "int"),
+        _c("coding_note"),
+        _c("verification"),
+        _c("known_from", "date", True),
+        _c("sources", required=True),
+    ),
+    "diplomacy": (
+        _c("id", required=True),
+        _c("date_start", "date", True),
+        _c("date_end", "date"),
+        _c("date_precision", required=True, choices=PRECISIONS),
+        _c("track", required=True),
+        _c("kind", required=True, choices=DIPLOMACY_KINDS),
+        _c("issue"),
+        _c("participants"),
+        _c("n_participants", "int"),
+        _c("event", required=True),
+        _c("outcome"),
+        _c("in_force_to", "date"),
+        _c("end_basis"),
+        _c("verification"),
+        _c("known_from", "date", True),
+        _c("sources", required=True),
+    ),
+    "provocations": (
+        _c("id", required=True),
+        _c("date", "date", True),
+        _c("type", required=True, choices=PROVOCATION_TYPES),
+        _c("event", required=True),
+        _c("description"),
+        _c("url"),
+        _c("known_from", "date", True),
+        _c("sources", required=True),
+    ),
+    "events": (
+        _c("id", required=True),
+        _c("date_start", "date", True),
+        _c("date_end", "date"),
+        _c("date_precision", required=True, choices=PRECISIONS),
+        _c("category", required=True),
+        _c("event", required=True),
+        _c("verification"),
+        _c("known_from", "date", True),
+        _c("sources", required=True),
+    ),
+}
+
+#: Tables a history directory must contain (``monthly`` is derived, never read).
+BASE_TABLES = tuple(SCHEMAS)
+#: Tables whose rows are dated events subject to the as-of cut (by ``known_from``).
+DATED_TABLES = ("launches", "nuclear_tests", "sanctions", "diplomacy", "provocations", "events")
+
+_DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_INT_RE = re.compile(r"^-?\d+$")
+
+
+def _fail(origin: str, line: int | None, col: str, expected: str, got: object) -> DataError:
+    where = f"{origin}: line {line}, column '{col}'" if line else f"{origin}: column '{col}'"
+    return DataError(f"{where}: expected {expected}, got {str(got)!r}")
+
+
+def parse_csv_table(name: str, path: Path) -> pd.DataFrame:
+    """Read ``path`` as table ``name`` and validate it against :data:`SCHEMAS`.
+
+    Raises :class:`DataError` naming the file, the line and the column on the first problem.
+    """
+    origin = str(path)
+    try:
+        raw = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""], encoding="utf-8")
+    except FileNotFoundError:
+        raise DataError(f"{origin}: file not found (table '{name}' is required)") from None
+    except UnicodeDecodeError:
+        raise DataError(f"{origin}: expected UTF-8 text") from None
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        msg = str(exc).strip().splitlines()[0] if str(exc).strip() else "unreadable"
+        raise DataError(f"{origin}: expected a CSV table with a header row ({msg})") from None
+    return validate_frame(name, raw, origin)
+
+
+def validate_frame(name: str, raw: pd.DataFrame, origin: str) -> pd.DataFrame:
+    """Validate a frame of strings (as read from CSV) and convert it to typed columns."""
+    cols = SCHEMAS[name]
+    missing = [c.name for c in cols if c.name not in raw.columns]
+    if missing:
+        raise DataError(
+            f"{origin}: missing column(s) {', '.join(repr(m) for m in missing)} "
+            f"(table '{name}' needs: {', '.join(c.name for c in cols)})"
+        )
+    out = {}
+    lines = np.arange(len(raw)) + 2  # header is line 1
+    for c in cols:
+        s = raw[c.name]
+        present = s.notna() & (s.astype("string").str.strip() != "")
+        if c.required and not present.all():
+            i = int(np.flatnonzero(~present.to_numpy())[0])
+            raise _fail(origin, lines[i], c.name, "a value (column is required)", "")
+        vals = s.where(present, None)
+        out[c.name] = _convert(vals, c, origin, lines)
+    df = pd.DataFrame(out, index=range(len(raw)))
+    if "id" in df.columns:
+        dup = df["id"][df["id"].duplicated()]
+        if len(dup):
+            i = int(dup.index[0])
+            raise _fail(origin, lines[i], "id", "a unique id", dup.iloc[0])
+    return df
+
+
+def _convert(vals: pd.Series, c: Col, origin: str, lines: np.ndarray) -> pd.Series:
+    present = vals.notna().to_numpy()
+    text = vals.astype("string").str.strip()
+    if c.kind == "str":
+        if c.choices is not None:
+            bad = present & ~text.isin(c.choices).fillna(False).to_numpy()
+            if bad.any():
+                i = int(np.flatnonzero(bad)[0])
+                raise _fail(origin, lines[i], c.name, f"one of {', '.join(c.choices)}", text.iloc[i])
+        return text.astype(object).where(present, None)
+    if c.kind == "date":
+        ok = text.str.match(_DATE_RE.pattern).fillna(False).to_numpy()
+        parsed = pd.to_datetime(text.where(present & ok), format="%Y-%m-%d", errors="coerce")
+        bad = present & (~ok | parsed.isna().to_numpy())
+        if bad.any():
+            i = int(np.flatnonzero(bad)[0])
+            raise _fail(origin, lines[i], c.name, "a date YYYY-MM-DD", text.iloc[i])
+        return parsed.astype("datetime64[ns]")
+    if c.kind == "int":
+        ok = text.str.match(_INT_RE.pattern).fillna(False).to_numpy()
+        bad = present & ~ok
+        if bad.any():
+            i = int(np.flatnonzero(bad)[0])
+            raise _fail(origin, lines[i], c.name, "an integer", text.iloc[i])
+        return pd.array(
+            [int(t) if p else None for t, p in zip(text, present, strict=True)], dtype="Int64"
+        )
+    if c.kind == "float":
+        num = pd.to_numeric(text.where(present), errors="coerce")
+        bad = present & (num.isna().to_numpy() | ~np.isfinite(num.fillna(0).to_numpy(float)))
+        if bad.any():
+            i = int(np.flatnonzero(bad)[0])
+            raise _fail(origin, lines[i], c.name, "a number", text.iloc[i])
+        return num.astype("float64")
+    if c.kind == "bool":
+        low = text.str.lower()
+        bad = present & ~low.isin(["true", "false"]).fillna(False).to_numpy()
+        if bad.any():
+            i = int(np.flatnonzero(bad)[0])
+            raise _fail(origin, lines[i], c.name, "true or false", text.iloc[i])
+        return pd.array([(t == "true") if p else None for t, p in zip(low, present, strict=True)], dtype="boolean")
+    raise AssertionError(c.kind)  # pragma: no cover - schema typo
+
+
+def coerce_types(name: str, df: pd.DataFrame) -> pd.DataFrame:
+    """Give a frame (e.g. read back from DuckDB) the canonical dtypes and column order."""
+    out = {}
+    for c in SCHEMAS[name]:
+        s = df[c.name]
+        if c.kind == "date":
+            out[c.name] = pd.to_datetime(s).astype("datetime64[ns]")
+        elif c.kind == "int":
+            out[c.name] = pd.array(s.astype("Float64").round(), dtype="Int64") if len(s) else pd.array([], "Int64")
+        elif c.kind == "float":
+            out[c.name] = s.astype("float64")
+        elif c.kind == "bool":
+            out[c.name] = s.astype("boolean")
+        else:
+            out[c.name] = s.astype(object).where(s.notna(), None)
+    return pd.DataFrame(out).reset_index(drop=True)
+
+
+def to_csv_text(name: str, df: pd.DataFrame) -> str:
+    """Serialise a table deterministically (the rebuild test compares these bytes)."""
+    out = pd.DataFrame(index=df.index)
+    for c in SCHEMAS[name] if name in SCHEMAS else ():
+        out[c.name] = _fmt(df[c.name], c.kind)
+    if name not in SCHEMAS:  # derived tables (monthly): format by dtype
+        for col in df.columns:
+            s = df[col]
+            kind = (
+                "date" if pd.api.types.is_datetime64_any_dtype(s)
+                else "bool" if pd.api.types.is_bool_dtype(s)
+                else "int" if pd.api.types.is_integer_dtype(s)
+                else "float" if pd.api.types.is_float_dtype(s)
+                else "str"
+            )
+            out[col] = _fmt(s, kind)
+    return out.to_csv(index=False, lineterminator="\n")
+
+
+def _fmt(s: pd.Series, kind: str) -> pd.Series:
+    if kind == "date":
+        return s.dt.strftime("%Y-%m-%d").where(s.notna(), "")
+    if kind == "bool":
+        return s.map(lambda v: "" if pd.isna(v) else ("true" if v else "false"))
+    if kind == "int":
+        return s.map(lambda v: "" if pd.isna(v) else str(int(v)))
+    if kind == "float":
+        return s.map(lambda v: "" if pd.isna(v) else repr(round(float(v), 6)))
+    return s.map(lambda v: "" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v))
+
+
+def split_ids(cell: object) -> list[str]:
+    """Split a ``sources``/``participants`` cell ("G1; W-825") into ids."""
+    if cell is None or (isinstance(cell, float) and np.isnan(cell)):
+        return []
+    return [p.strip() for p in re.split(r"[;,]", str(cell)) if p.strip()]
+
+
+def check_sources(tables: dict[str, pd.DataFrame], origin: str) -> None:
+    """Every ``sources`` id in every table must resolve in the ``sources`` table."""
+    known = set(tables["sources"]["id"])
+    for name, df in tables.items():
+        if name == "sources" or "sources" not in df.columns:
+            continue
+        for i, cell in enumerate(df["sources"]):
+            unknown = [s for s in split_ids(cell) if s not in known]
+            if unknown:
+                raise DataError(
+                    f"{origin}/{name}.csv: line {i + 2}, column 'sources': expected ids listed in "
+                    f"sources.csv, got unknown {', '.join(repr(u) for u in unknown)}"
+                )

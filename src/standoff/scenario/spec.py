@@ -1,0 +1,326 @@
+"""Scenario files: validated YAML describing a standoff as of a date.
+
+A scenario names its as-of date, its actors (with capabilities) and the issues under
+negotiation (each actor's position and salience). **Every number carries its provenance**:
+either ``source`` (an id from the scenario's ``sources`` list or from the history's
+``sources.csv``) or ``assumption`` (an analyst assumption, with its rationale). A value
+with neither, or with both, is rejected.
+
+Minimal example::
+
+    schema_version: 1
+    name: toy
+    title: Toy standoff
+    as_of: 2018-01-01
+    sources:
+      - {id: S1, citation: "Author (2018), Title"}
+    actors:
+      - id: USA
+        name: United States
+        capability: {value: 100, assumption: "scale anchor"}
+      - id: PRK
+        name: North Korea
+        capability: {value: 10, source: S1}
+    issues:
+      - id: freeze
+        title: Freeze before relief
+        scale: {min: 0, max: 100, low: "no freeze", high: "full freeze first"}
+        positions:
+          USA: {position: {value: 90, source: S1}, salience: {value: 0.8, assumption: "..."}}
+          PRK: {position: {value: 10, source: S1}, salience: {value: 0.9, assumption: "..."}}
+
+The format is versioned (``schema_version``) and built to grow: later releases add
+sections (policies, model parameters) without breaking existing files.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from standoff.errors import ScenarioError
+
+_ID = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]*$")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Sourced(_Strict):
+    """A number with its provenance: a ``source`` id, or an analyst ``assumption``."""
+
+    value: float
+    source: str | None = None
+    assumption: str | None = Field(default=None, description="analyst assumption: the rationale")
+    note: str | None = None
+
+    @model_validator(mode="after")
+    def _provenance(self) -> Sourced:
+        has_src = bool(self.source and self.source.strip())
+        has_asm = bool(self.assumption and self.assumption.strip())
+        if has_src == has_asm:
+            raise ValueError(
+                "expected exactly one of 'source' (a source id) or 'assumption' (the rationale)"
+            )
+        return self
+
+    @field_validator("value")
+    @classmethod
+    def _finite(cls, v: float) -> float:
+        if v != v or v in (float("inf"), float("-inf")):
+            raise ValueError("expected a finite number")
+        return v
+
+
+class SourceRef(_Strict):
+    id: str
+    citation: str
+
+    @field_validator("id")
+    @classmethod
+    def _id(cls, v: str) -> str:
+        if not _ID.match(v):
+            raise ValueError(f"expected an id of letters, digits, '_', '.', '-', got {v!r}")
+        return v
+
+
+class Actor(_Strict):
+    id: str
+    name: str
+    kind: Literal["state", "organisation"] = "state"
+    capability: Sourced
+    notes: str | None = None
+
+    @field_validator("id")
+    @classmethod
+    def _id(cls, v: str) -> str:
+        if not _ID.match(v):
+            raise ValueError(f"expected an id of letters, digits, '_', '.', '-', got {v!r}")
+        return v
+
+    @field_validator("capability")
+    @classmethod
+    def _cap(cls, v: Sourced) -> Sourced:
+        if v.value < 0:
+            raise ValueError(f"expected a capability >= 0, got {v.value:g}")
+        return v
+
+
+class Scale(_Strict):
+    min: float = 0.0
+    max: float = 100.0
+    low: str = Field(description="what the minimum of the scale means")
+    high: str = Field(description="what the maximum of the scale means")
+
+    @model_validator(mode="after")
+    def _order(self) -> Scale:
+        if not self.max > self.min:
+            raise ValueError(f"expected max > min, got min={self.min:g}, max={self.max:g}")
+        return self
+
+
+class Stance(_Strict):
+    position: Sourced
+    salience: Sourced
+
+    @field_validator("salience")
+    @classmethod
+    def _sal(cls, v: Sourced) -> Sourced:
+        if not 0.0 <= v.value <= 1.0:
+            raise ValueError(f"expected a salience in [0, 1], got {v.value:g}")
+        return v
+
+
+class Issue(_Strict):
+    id: str
+    title: str
+    question: str | None = None
+    scale: Scale
+    status_quo: Sourced | None = None
+    positions: dict[str, Stance]
+
+    @model_validator(mode="after")
+    def _positions(self) -> Issue:
+        if len(self.positions) < 2:
+            raise ValueError("expected positions for at least two actors")
+        for actor, st in self.positions.items():
+            v = st.position.value
+            if not self.scale.min <= v <= self.scale.max:
+                raise ValueError(
+                    f"positions.{actor}.position: expected a value in "
+                    f"[{self.scale.min:g}, {self.scale.max:g}], got {v:g}"
+                )
+        if self.status_quo is not None and not self.scale.min <= self.status_quo.value <= self.scale.max:
+            raise ValueError("status_quo: expected a value within the scale")
+        return self
+
+
+class Scenario(_Strict):
+    """A validated scenario (see the module docstring for the file format)."""
+
+    schema_version: Literal[1] = 1
+    name: str
+    title: str
+    description: str | None = None
+    as_of: dt.date
+    sources: list[SourceRef] = Field(default_factory=list)
+    actors: list[Actor]
+    issues: list[Issue] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _refs(self) -> Scenario:
+        ids = [a.id for a in self.actors]
+        dup = {i for i in ids if ids.count(i) > 1}
+        if dup:
+            raise ValueError(f"actors: duplicate id {sorted(dup)[0]!r}")
+        if len(ids) < 2:
+            raise ValueError("actors: expected at least two actors")
+        src_ids = [s.id for s in self.sources]
+        dup = {i for i in src_ids if src_ids.count(i) > 1}
+        if dup:
+            raise ValueError(f"sources: duplicate id {sorted(dup)[0]!r}")
+        iss = [i.id for i in self.issues]
+        dup = {i for i in iss if iss.count(i) > 1}
+        if dup:
+            raise ValueError(f"issues: duplicate id {sorted(dup)[0]!r}")
+        for k, issue in enumerate(self.issues):
+            unknown = [a for a in issue.positions if a not in ids]
+            if unknown:
+                raise ValueError(f"issues[{k}].positions: unknown actor {unknown[0]!r} (not in actors)")
+        return self
+
+    # ------------------------------------------------------------------ helpers
+    def actor(self, actor_id: str) -> Actor:
+        for a in self.actors:
+            if a.id == actor_id:
+                return a
+        raise KeyError(actor_id)
+
+    def issue(self, issue_id: str) -> Issue:
+        for i in self.issues:
+            if i.id == issue_id:
+                return i
+        raise KeyError(issue_id)
+
+    def sourced_values(self) -> list[tuple[str, Sourced]]:
+        """Every number in the scenario with its key path (for audits and reports)."""
+        out: list[tuple[str, Sourced]] = []
+        for a in self.actors:
+            out.append((f"actors.{a.id}.capability", a.capability))
+        for i in self.issues:
+            if i.status_quo is not None:
+                out.append((f"issues.{i.id}.status_quo", i.status_quo))
+            for actor, st in i.positions.items():
+                out.append((f"issues.{i.id}.positions.{actor}.position", st.position))
+                out.append((f"issues.{i.id}.positions.{actor}.salience", st.salience))
+        return out
+
+    def positions_frame(self, issue_id: str):
+        """Actors' capability, position and salience on one issue, as a DataFrame."""
+        import pandas as pd
+
+        issue = self.issue(issue_id)
+        rows = [
+            {
+                "actor": a,
+                "capability": self.actor(a).capability.value,
+                "position": st.position.value,
+                "salience": st.salience.value,
+            }
+            for a, st in issue.positions.items()
+        ]
+        return pd.DataFrame(rows)
+
+
+# ---------------------------------------------------------------------- loading
+def bundled_scenarios() -> dict[str, Path]:
+    from importlib import resources
+
+    root = Path(str(resources.files("standoff") / "data" / "scenarios"))
+    return {p.stem: p for p in sorted(root.glob("*.yaml"))}
+
+
+def resolve_scenario_path(name_or_path: str | Path) -> Path:
+    p = Path(name_or_path)
+    if p.is_file():
+        return p
+    bundled = bundled_scenarios()
+    if str(name_or_path) in bundled:
+        return bundled[str(name_or_path)]
+    if p.suffix in (".yaml", ".yml") or p.parent != Path("."):
+        raise ScenarioError(f"{p}: file not found")
+    raise ScenarioError(
+        f"scenario: no file or bundled scenario named {str(name_or_path)!r} "
+        f"(bundled: {', '.join(bundled)})"
+    )
+
+
+def _loc_path(loc: tuple) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + str(part)
+    return out
+
+
+def load_scenario(name_or_path: str | Path, *, known_sources: set[str] | None = None) -> Scenario:
+    """Load and validate a scenario by bundled name (``korea-2018``) or file path.
+
+    Raises :class:`~standoff.errors.ScenarioError` with one line naming the file, the key
+    path and what was expected.
+    """
+    path = resolve_scenario_path(name_or_path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ScenarioError(f"{path}: cannot read ({exc})") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}: " if mark is not None else ""
+        problem = getattr(exc, "problem", None) or "invalid YAML"
+        raise ScenarioError(f"{path}: {where}expected valid YAML ({problem})") from None
+    if not isinstance(data, dict):
+        raise ScenarioError(f"{path}: expected a YAML mapping at the top level")
+    try:
+        scn = Scenario.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        loc = _loc_path(err["loc"])
+        msg = err["msg"].removeprefix("Value error, ")
+        if err["type"] == "missing":
+            msg = "expected a value (required)"
+        elif err["type"] == "extra_forbidden":
+            msg = "unknown key (not part of the scenario format)"
+        elif "input" in err and err["type"] not in ("value_error",):
+            msg = f"{msg}, got {err['input']!r}"
+        raise ScenarioError(f"{path}: {loc + ': ' if loc else ''}{msg}") from None
+    _check_source_ids(scn, path, known_sources)
+    return scn
+
+
+def _check_source_ids(scn: Scenario, path: Path, known: set[str] | None) -> None:
+    if known is None:
+        from standoff.history.core import bundled_dir
+
+        import pandas as pd
+
+        known = set(pd.read_csv(bundled_dir() / "sources.csv", dtype=str)["id"])
+    known = known | {s.id for s in scn.sources}
+    for key, val in scn.sourced_values():
+        if val.source is not None:
+            for sid in re.split(r"[;,]", val.source):
+                if sid.strip() and sid.strip() not in known:
+                    raise ScenarioError(
+                        f"{path}: {key}.source: unknown source id {sid.strip()!r} "
+                        "(expected an id in the scenario's sources or the history's sources.csv)"
+                    )
