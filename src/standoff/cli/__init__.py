@@ -1,0 +1,1 @@
+"""The ``standoff`` command line: a thin layer over the Python API."""

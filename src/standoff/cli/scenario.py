@@ -1,0 +1,86 @@
+"""``standoff scenario show|validate|list``."""
+
+from __future__ import annotations
+
+import typer
+from rich.table import Table
+
+from standoff.cli._common import console, emit_json
+from standoff.scenario import bundled_scenarios, load_scenario
+
+app = typer.Typer(help="Validated scenario files (actors, issues, positions, saliences).", no_args_is_help=True)
+
+
+@app.command("list")
+def list_(json_out: bool = typer.Option(False, "--json", help="Machine-readable output.")) -> None:
+    """List the bundled scenarios."""
+    rows = []
+    for name in bundled_scenarios():
+        s = load_scenario(name)
+        rows.append({"name": name, "as_of": s.as_of.isoformat(), "title": s.title})
+    if json_out:
+        emit_json(rows)
+        return
+    for r in rows:
+        console.print(f"{r['name']:<12} as of {r['as_of']}  {r['title']}", markup=False)
+
+
+@app.command("validate")
+def validate(
+    file: str = typer.Argument(..., help="Scenario YAML file or bundled name (korea-2018, korea-now)."),
+    json_out: bool = typer.Option(False, "--json", help="Machine-readable output."),
+) -> None:
+    """Validate a scenario file: exit 0 if valid, 2 with one line naming the problem if not."""
+    s = load_scenario(file)
+    values = s.sourced_values()
+    n_src = sum(v.source is not None for _, v in values)
+    out = {
+        "file": str(file),
+        "valid": True,
+        "name": s.name,
+        "as_of": s.as_of.isoformat(),
+        "actors": len(s.actors),
+        "issues": len(s.issues),
+        "values": len(values),
+        "sourced": n_src,
+        "assumptions": len(values) - n_src,
+    }
+    if json_out:
+        emit_json(out)
+    else:
+        console.print(
+            f"{file}: valid ({out['actors']} actors, {out['issues']} issues, {out['values']} values: "
+            f"{n_src} sourced, {out['assumptions']} analyst assumptions)",
+            markup=False,
+        )
+
+
+@app.command("show")
+def show(
+    file: str = typer.Argument(..., help="Scenario YAML file or bundled name (korea-2018, korea-now)."),
+    json_out: bool = typer.Option(False, "--json", help="Machine-readable output."),
+) -> None:
+    """Show a scenario: actors, issues, and every value with its source or assumption."""
+    s = load_scenario(file)
+    if json_out:
+        emit_json(s.model_dump(mode="json"))
+        return
+    console.print(f"[bold]{s.title}[/bold]  ({s.name}, as of {s.as_of})")
+    if s.description:
+        console.print(s.description, markup=False)
+    t = Table(title="Actors")
+    for c in ("id", "name", "capability", "provenance"):
+        t.add_column(c)
+    for a in s.actors:
+        prov = a.capability.source or f"assumption: {a.capability.assumption}"
+        t.add_row(a.id, a.name, f"{a.capability.value:g}", prov)
+    console.print(t)
+    for issue in s.issues:
+        t = Table(title=f"{issue.id}: {issue.title}")
+        t.caption = f"scale {issue.scale.min:g} = {issue.scale.low}; {issue.scale.max:g} = {issue.scale.high}"
+        for c in ("actor", "position", "salience", "provenance (position)"):
+            t.add_column(c)
+        for actor, st in issue.positions.items():
+            prov = st.position.source or f"assumption: {st.position.assumption}"
+            t.add_row(actor, f"{st.position.value:g}", f"{st.salience.value:g}", prov)
+        console.print(t)
