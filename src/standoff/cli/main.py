@@ -11,7 +11,6 @@ import os
 import sys
 from pathlib import Path
 
-import click
 import typer
 
 from standoff.cli import scenario as scenario_cmd
@@ -54,13 +53,14 @@ def main(argv: list[str] | None = None) -> int:
     except StandoffError as exc:
         err_console.print(f"error: {exc}", markup=False, highlight=False)
         code = 2
-    except click.exceptions.Exit as exc:
-        code = exc.exit_code
-    except click.exceptions.Abort:
+    except typer.Exit as exc:
+        code = int(getattr(exc, "exit_code", 0) or 0)
+    except typer.Abort:
         err_console.print("error: aborted", markup=False)
         code = 2
-    except click.ClickException as exc:
-        err_console.print(f"error: {exc.format_message()}", markup=False, highlight=False)
+    except typer.TyperException as exc:  # bad flag, missing argument, bad option value
+        msg = exc.format_message() if hasattr(exc, "format_message") else str(exc)
+        err_console.print(f"error: {msg}", markup=False, highlight=False)
         code = 2
     except BrokenPipeError:
         code = 0
