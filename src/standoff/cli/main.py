@@ -13,6 +13,8 @@ from pathlib import Path
 
 import typer
 
+from standoff.cli import brief as brief_cmd
+from standoff.cli import history as history_cmd
 from standoff.cli import scenario as scenario_cmd
 from standoff.cli._common import State, err_console
 from standoff.errors import StandoffError
@@ -41,7 +43,9 @@ def _root(
     ctx.obj = State(db=db, history_dir=history)
 
 
+app.add_typer(history_cmd.app, name="history")
 app.add_typer(scenario_cmd.app, name="scenario")
+app.command("brief")(brief_cmd.brief)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -310,9 +310,9 @@ def load_scenario(name_or_path: str | Path, *, known_sources: set[str] | None = 
 
 def _check_source_ids(scn: Scenario, path: Path, known: set[str] | None) -> None:
     if known is None:
-        from standoff.history.core import bundled_dir
-
         import pandas as pd
+
+        from standoff.history.core import bundled_dir
 
         known = set(pd.read_csv(bundled_dir() / "sources.csv", dtype=str)["id"])
     known = known | {s.id for s in scn.sources}
