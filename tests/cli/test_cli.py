@@ -91,6 +91,26 @@ def test_brief_is_deterministic(run_cli, tmp_path):
     assert (tmp_path / "a.html").read_bytes() == (tmp_path / "b.html").read_bytes()
 
 
+def test_sources(run_cli):
+    code, out, _ = run_cli("history", "sources", "W-2397", "GK", "--json")
+    assert code == 0
+    rows = {r["id"]: r for r in json.loads(out)}
+    assert set(rows) == {"W-2397", "GK"} and rows["GK"]["kind"] == "general-knowledge"
+    code, out, err = run_cli("history", "sources", "W-NOPE")
+    _one_line_error(code, out, err, "unknown id(s) W-NOPE")
+
+
+def test_unwritable_default_store_falls_back_to_memory(tmp_path, monkeypatch):
+    from standoff.history import History
+
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory")
+    monkeypatch.setenv("STANDOFF_HOME", str(blocker / "sub"))
+    assert len(History.load().launches) == 339
+    with pytest.raises(Exception, match="cannot create the database directory"):
+        History.load(db=blocker / "sub" / "h.duckdb")
+
+
 def test_scenario_commands(run_cli):
     code, out, _ = run_cli("scenario", "validate", "korea-2018", "--json")
     assert code == 0 and json.loads(out)["valid"] is True

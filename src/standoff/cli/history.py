@@ -176,3 +176,25 @@ def query(
     console.print(t)
     console.print(f"{len(df)} row(s)")
 
+
+
+@app.command()
+def sources(
+    ctx: typer.Context,
+    ids: list[str] = typer.Argument(None, help="Source ids to resolve (default: all)."),
+    json_out: bool = JSON,
+) -> None:
+    """Resolve source ids (G1, W-2397, GK, ...) to their citations."""
+    from standoff.errors import UsageError
+
+    src = state(ctx).history().sources
+    if ids:
+        unknown = [i for i in ids if i not in set(src["id"])]
+        if unknown:
+            raise UsageError(f"sources: unknown id(s) {', '.join(unknown)} (see `standoff history sources`)")
+        src = src[src["id"].isin(ids)]
+    if json_out:
+        emit_json(frame_records(src))
+        return
+    for _, r in src.iterrows():
+        console.print(f"[bold]{r['id']}[/bold] ({r['kind']}): {r['citation']}", highlight=False)
