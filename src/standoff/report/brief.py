@@ -91,6 +91,15 @@ def _table(df: pd.DataFrame, cols: list[str], headers: list[str] | None = None) 
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
 
 
+def _caps_note(regime: pd.DataFrame) -> str:
+    caps = [
+        f"{label} capped at {regime.attrs[key]:,} barrels a year"
+        for key, label in (("refined_petroleum_cap_bbl", "refined petroleum"), ("crude_oil_cap_bbl", "crude oil"))
+        if regime.attrs.get(key)
+    ]
+    return f"<p>Oil: {'; '.join(caps)}.</p>" if caps else "<p>No UNSC oil cap in force.</p>"
+
+
 def _chart(h: History, kind: str) -> str:
     return img_tag(figure_png(make_chart(h, kind)), kind)
 
@@ -154,7 +163,7 @@ def build_briefing(ctx: BriefContext) -> tuple[str, dict]:
     h = ctx.history
     k = key_numbers(h)
     sa = h.tables["sanctions"].copy()
-    sa["measures"] = sa["measures_added"].fillna("").str.slice(0, 220)
+    sa["measures"] = sa["measures_added"].fillna("")
     sa["status"] = sa["adopted"].map({True: "adopted", False: "failed (veto)"})
     dp = h.tables["diplomacy"]
     agr = dp[dp["kind"] == "agreement"]
@@ -186,7 +195,8 @@ designations), {k['vetoed_drafts']} vetoed drafts; {k['sanctions_categories_in_f
          + "<p class='note'>Index: equal-weight share of measure categories in force, 1 = partial, 2 = comprehensive "
            "(a standoff formalisation; see the README).</p>"
          + _table(sa, ["document", "date", "status", "vote", "trigger", "measures"])
-         + "<h4>Regime in force</h4>" + _table(regime_rows, ["category", "level", "since_document"])),
+         + "<h4>Regime in force</h4>" + _table(regime_rows, ["category", "level", "since_document"])
+         + _caps_note(regime)),
         ("Diplomacy", _chart(h, "diplomacy")
          + "<h4>Agreements</h4>"
          + _table(agr, ["date_start", "event", "participants", "in_force_to", "end_basis"],
