@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Annotated
 
 import typer
 from rich.table import Table
@@ -156,11 +157,11 @@ def _print_text(obj: dict, label: str) -> None:
 
 
 def bargain(
-    files: list[str] = typer.Argument(
-        None, help="KTAB scenario CSVs or plain CSVs (columns actor, capability, position, "
+    files: Annotated[list[str] | None, typer.Argument(
+        help="KTAB scenario CSVs or plain CSVs (columns actor, capability, position, "
         "salience). Several files: one JSON object per line with --json.",
         show_default=False,
-    ),
+    )] = None,
     model: str = typer.Option("compromise", "--model", "-m", help=MODEL_HELP),
     rounds: int = typer.Option(
         None, "--rounds", help="EUM rounds: cap for eum (default 50), exact for eum-scholz "
@@ -177,10 +178,10 @@ def bargain(
     seed: int = typer.Option(None, "--seed", help="Ensemble seed (same seed, same output).",
                              show_default=False),
     json_out: bool = typer.Option(False, "--json", help="Machine-readable output."),
-    chart: Path = typer.Option(
-        None, "--chart", help="Write position trajectories to PATH (.png or .html); one file "
+    chart: Annotated[Path | None, typer.Option(
+        "--chart", help="Write position trajectories to PATH (.png or .html); one file "
         "per issue when there are several.", show_default=False,
-    ),
+    )] = None,
     scenario: str = typer.Option(
         None, "--scenario", help="Forecast every issue of a scenario (e.g. korea-2018) with "
         "every model side by side.", show_default=False,
