@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -12,8 +14,6 @@ from standoff.bargaining.eum import (
     win_probabilities,
 )
 from standoff.bargaining.inputs import read_file
-
-from pathlib import Path
 
 DATA = Path(__file__).parent / "data"
 ORDER = ["Netherlands", "Belgium", "Luxembourg", "Germany", "France", "Italy", "UK", "Ireland",

@@ -14,8 +14,9 @@ The solution (reference note, Section 8)::
     u_i(x) = -s_i |x - x_i|^p,   w_i = c_i s_i.
 
 Actors with ``w_i = 0`` carry no weight and are left out. The objective is concave on the
-individually rational interval, so a bounded scalar search (``scipy.optimize.minimize_scalar``)
-finds the unique maximum.
+individually rational interval, so a one-dimensional search
+finds the unique maximum: ``scipy.optimize.brentq`` on the derivative, which decreases
+monotonically (bounded ``minimize_scalar`` as a fallback).
 
 **Project parameterisation choices:** ``p = 2`` by default (quadratic loss, Achen's case);
 the disagreement point ``d`` is the status quo when the input gives one. Actors whose ideal
@@ -32,7 +33,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.optimize import minimize_scalar
+from scipy.optimize import brentq, minimize_scalar
 
 from standoff.bargaining.baselines import compromise
 from standoff.bargaining.inputs import Problem
@@ -59,15 +60,22 @@ def _solve(x, w, reach, p):
         return None, (lo, hi)
     rp = reach**p
 
+    def grad(y: float) -> float:
+        dev = y - x
+        gap = rp - np.abs(dev) ** p
+        return float(np.dot(w, -p * np.sign(dev) * np.abs(dev) ** (p - 1) / gap))
+
+    eps = 1e-9 * (hi - lo)
+    a, b = lo + eps, hi - eps
+    ga, gb = grad(a), grad(b)
+    if ga > 0 > gb:  # the derivative decreases (concave objective): its root is the maximum
+        return float(brentq(grad, a, b, xtol=1e-13 * max(1.0, abs(hi)), maxiter=500)), (lo, hi)
+
     def neg(y: float) -> float:
         gap = rp - np.abs(y - x) ** p
-        if (gap <= 0).any():
-            return np.inf
-        return -float(np.dot(w, np.log(gap)))
+        return np.inf if (gap <= 0).any() else -float(np.dot(w, np.log(gap)))
 
-    eps = 1e-12 * max(1.0, hi - lo)
-    res = minimize_scalar(neg, bounds=(lo + eps, hi - eps), method="bounded",
-                          options={"xatol": 1e-10 * max(1.0, hi - lo)})
+    res = minimize_scalar(neg, bounds=(a, b), method="bounded")
     return float(res.x), (lo, hi)
 
 

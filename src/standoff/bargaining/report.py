@@ -70,7 +70,7 @@ def briefing_section(scenario, *, charts: bool = True, ensemble: int = 0, seed: 
             f"<p>{lo:g} = {html.escape(issue.scale.low)}; {hi:g} = "
             f"{html.escape(issue.scale.high)}.</p>"
         )
-        head = "<th style='%s'>model</th><th style='%s'>forecast</th>" % (_CSS_C, _CSS_C)
+        head = f"<th style='{_CSS_C}'>model</th><th style='{_CSS_C}'>forecast</th>"
         if ensemble:
             head += f"<th style='{_CSS_C}'>5-95% (ensemble of {ensemble})</th>"
         head += f"<th style='{_CSS_C}'>notes</th>"
