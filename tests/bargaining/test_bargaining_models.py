@@ -258,3 +258,13 @@ def test_briefing_section_html():
     assert "Compromise model" in html and "Expected utility model" in html
     assert "<script" not in html and "data:image/png;base64," in html
     assert "http://" not in html and "https://" not in html
+
+
+def test_bundled_example_matches_fixture():
+    from standoff.bargaining import example_path
+
+    a = read_ktab(example_path("eu-car-emissions"))
+    b = read_ktab(DATA / "eu_emissions_ktab.csv")
+    assert a.equals(b)
+    with pytest.raises(StandoffError, match="no bundled bargaining example"):
+        example_path("nope")

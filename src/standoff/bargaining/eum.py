@@ -116,26 +116,34 @@ def win_probabilities(z, weight, *, vote_exponent=None, scholz: bool = False) ->
     z = np.asarray(z, dtype=float)
     w = np.asarray(weight, dtype=float)
     n = z.size
-    dist = np.abs(z[:, None] - z[None, :])  # [k, i]
-    e = dist if vote_exponent is None else dist ** np.asarray(vote_exponent, float)[:, None]
-    e = w[:, None] * e  # E[k, i] = c_k s_k d_ki^{r_k}
+    # work in sorted order: the midpoints of each row are then sorted too (fast searchsorted)
     order = np.argsort(z, kind="stable")
     zs = z[order]
+    ws = w[order]
+    dist = np.abs(zs[:, None] - zs[None, :])  # [k, i]
+    if vote_exponent is None:
+        e = dist
+    else:
+        e = dist ** np.asarray(vote_exponent, float)[order][:, None]
+    e *= ws[:, None]  # E[k, i] = c_k s_k d_ki^{r_k}
     csum = np.zeros((n + 1, n))
-    np.cumsum(e[order], axis=0, out=csum[1:])
+    np.cumsum(e, axis=0, out=csum[1:])
     total = csum[-1]
-    mid = 0.5 * (z[:, None] + z[None, :])
-    cols = np.broadcast_to(np.arange(n), (n, n))
-    rows = cols.T
-    lower = z[:, None] < z[None, :]  # i left of j: voters left of the midpoint side with i
-    left = np.searchsorted(zs, mid, side="left")
-    right = np.searchsorted(zs, mid, side="right")
-    pos_left = csum[left, cols] - csum[left, rows]
-    pos_right = (total[cols] - csum[right, cols]) - (total[rows] - csum[right, rows])
-    gain = np.where(lower, pos_left, pos_right)  # sum_k max(0, v_k(i, j))
+    # voters k < left[i, j] lie left of the midpoint of (i, j); a voter exactly at the midpoint
+    # is equidistant and adds nothing, so one count serves both sides
+    left = np.searchsorted(zs, 0.5 * (zs[:, None] + zs[None, :]), side="left")
+    cols = np.arange(n)
+    g = csum[left, cols[None, :]]
+    g -= csum[left, cols[:, None]]  # sum_{k < left} (E_kj - E_ki)
+    right_side = (total[None, :] - total[:, None]) - g  # sum_{k >= left} (E_kj - E_ki)
+    lower = zs[:, None] < zs[None, :]
+    gain = np.where(lower, g, right_side)  # sum_k max(0, v_k(i, j))
     np.maximum(gain, 0.0, out=gain)
+    gain[zs[:, None] == zs[None, :]] = 0.0
+    inv = np.empty(n, dtype=np.intp)
+    inv[order] = np.arange(n)
+    gain = gain[np.ix_(inv, inv)]
     same = z[:, None] == z[None, :]
-    gain[same] = 0.0
     if scholz:
         denom = _sum_abs_pairwise(e)
         return gain / denom if denom > 0 else np.zeros((n, n))
