@@ -223,12 +223,13 @@ def test_clean_eum_reports_stopping(eu):
     assert (acted <= 2).all()
 
 
-def test_oscillation_detected_on_two_cycle():
-    # deterministic clean dynamics that flip: check the detector on a synthetic record
-    from standoff.bargaining.eum import _reversals
-
-    pos = np.array([[0, 1], [1, 1], [0, 1], [1, 1]], float)
-    assert _reversals(pos, 1e-9).tolist() == [2, 0]
+def test_oscillation_detected_and_reported():
+    # a 6-actor case whose clean dynamics end in a 2-cycle (found by a seeded random search)
+    p = make_problem([f"a{k}" for k in range(6)], [3, 6, 8, 9, 3, 6], [20, 60, 90, 100, 10, 30],
+                     [0.4, 0.4, 0.2, 0.8, 0.6, 1.0], scale=(0, 100))
+    r = run_eum(p)
+    assert (r.status, r.period, r.oscillating) == ("oscillating", 2, True)
+    assert np.allclose(r.positions[-1], r.positions[-3])
 
 
 # ------------------------------------------------------------------ ensembles
