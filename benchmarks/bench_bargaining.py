@@ -24,8 +24,11 @@ SIZES = (10, 50, 100, 500, 1000)
 def problem(n: int, seed: int = 0):
     rng = np.random.default_rng(seed)
     return make_problem(
-        [f"a{k}" for k in range(n)], rng.uniform(0.1, 1.0, n),
-        np.round(rng.uniform(0, 100, n), 1), rng.uniform(0.1, 1.0, n), scale=(0, 100),
+        [f"a{k}" for k in range(n)],
+        rng.uniform(0.1, 1.0, n),
+        np.round(rng.uniform(0, 100, n), 1),
+        rng.uniform(0.1, 1.0, n),
+        scale=(0, 100),
     )
 
 

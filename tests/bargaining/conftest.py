@@ -7,8 +7,18 @@ import pytest
 from standoff.bargaining.inputs import read_file
 
 DATA = Path(__file__).parent / "data"
-ORDER = ["Netherlands", "Belgium", "Luxembourg", "Germany", "France", "Italy", "UK", "Ireland",
-         "Denmark", "Greece"]
+ORDER = [
+    "Netherlands",
+    "Belgium",
+    "Luxembourg",
+    "Germany",
+    "France",
+    "Italy",
+    "UK",
+    "Ireland",
+    "Denmark",
+    "Greece",
+]
 
 
 @pytest.fixture

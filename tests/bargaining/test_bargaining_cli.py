@@ -36,6 +36,7 @@ def test_every_model_on_ktab_csv(capsys, model):
         assert len(obj["rounds"]) == 11
         assert obj["rounds"][10]["positions"]["Belgium"] == pytest.approx(4.292, abs=5e-4)
         assert obj["oscillating"] is True
+        assert obj["risk_exponents"][0]["Denmark"] == pytest.approx(2.0, abs=5e-4)
     if model == "eum":
         assert obj["status"] in ("converged", "oscillating", "median_stable", "max_rounds")
         kinds = {e["kind"] for e in obj["events"]}
@@ -116,28 +117,49 @@ def test_chart(capsys, tmp_path, suffix):
 
 BAD_FILES = {
     "missing_column": ("actor,capability,position\nA,1,0\nB,1,1\n", "missing column(s) 'salience'"),
-    "salience_high": ("actor,capability,position,salience\nA,1,0,0.5\nB,1,1,130\n",
-                      "salience: expected a value in [0, 1] or [0, 100], got 130"),
-    "salience_negative": ("actor,capability,position,salience\nA,1,0,-0.5\nB,1,1,0.5\n",
-                          "salience: expected a value in [0, 1] or [0, 100]"),
-    "negative_capability": ("actor,capability,position,salience\nA,-1,0,0.5\nB,1,1,0.5\n",
-                            "capability: expected a value >= 0, got -1"),
-    "single_actor": ("actor,capability,position,salience\nA,1,0,0.5\n",
-                     "expected at least two actors, got 1"),
-    "all_equal": ("actor,capability,position,salience\nA,1,3,0.5\nB,1,3,0.5\n",
-                  "all actors are at 3"),
-    "non_numeric": ("actor,capability,position,salience\nA,1,0,0.5\nB,1,ten,0.5\n",
-                    "column 'position': expected a number, got 'ten'"),
-    "empty_cell": ("actor,capability,position,salience\nA,1,0,0.5\nB,,1,0.5\n",
-                   "column 'capability': expected a number, got ''"),
-    "ktab_count": ("T,desc,3,1,\nActor,Description,Influence,P Position,P Salience,\n"
-                   "A,a,1,0,50,\nB,b,1,100,50,\n", "expected 3 actor rows"),
-    "ktab_salience_sum": ("T,desc,2,2,\nActor,Description,Influence,P Position,P Salience,"
-                          "Q Position,Q Salience,\nA,a,1,0,60,10,50,\nB,b,1,100,50,20,50,\n",
-                          "saliences sum to 110"),
-    "ktab_non_numeric": ("T,desc,2,1,\nActor,Description,Influence,P Position,P Salience,\n"
-                         "A,a,x,0,50,\nB,b,1,100,50,\n",
-                         "column 'Influence': expected a number, got 'x'"),
+    "salience_high": (
+        "actor,capability,position,salience\nA,1,0,0.5\nB,1,1,130\n",
+        "salience: expected a value in [0, 1] or [0, 100], got 130",
+    ),
+    "salience_negative": (
+        "actor,capability,position,salience\nA,1,0,-0.5\nB,1,1,0.5\n",
+        "salience: expected a value in [0, 1] or [0, 100]",
+    ),
+    "negative_capability": (
+        "actor,capability,position,salience\nA,-1,0,0.5\nB,1,1,0.5\n",
+        "capability: expected a value >= 0, got -1",
+    ),
+    "single_actor": (
+        "actor,capability,position,salience\nA,1,0,0.5\n",
+        "expected at least two actors, got 1",
+    ),
+    "all_equal": (
+        "actor,capability,position,salience\nA,1,3,0.5\nB,1,3,0.5\n",
+        "all actors are at 3",
+    ),
+    "non_numeric": (
+        "actor,capability,position,salience\nA,1,0,0.5\nB,1,ten,0.5\n",
+        "column 'position': expected a number, got 'ten'",
+    ),
+    "empty_cell": (
+        "actor,capability,position,salience\nA,1,0,0.5\nB,,1,0.5\n",
+        "column 'capability': expected a number, got ''",
+    ),
+    "ktab_count": (
+        "T,desc,3,1,\nActor,Description,Influence,P Position,P Salience,\n"
+        "A,a,1,0,50,\nB,b,1,100,50,\n",
+        "expected 3 actor rows",
+    ),
+    "ktab_salience_sum": (
+        "T,desc,2,2,\nActor,Description,Influence,P Position,P Salience,"
+        "Q Position,Q Salience,\nA,a,1,0,60,10,50,\nB,b,1,100,50,20,50,\n",
+        "saliences sum to 110",
+    ),
+    "ktab_non_numeric": (
+        "T,desc,2,1,\nActor,Description,Influence,P Position,P Salience,\n"
+        "A,a,x,0,50,\nB,b,1,100,50,\n",
+        "column 'Influence': expected a number, got 'x'",
+    ),
 }
 
 

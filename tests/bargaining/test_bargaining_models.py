@@ -59,8 +59,9 @@ def test_to_ktab_round_trip(tmp_path):
 
 
 def test_frame_input_aliases_and_salience_scale():
-    df = pd.DataFrame({"Name": ["a", "b"], "Influence": [1, 2], "Position": [0, 10],
-                       "Salience": [50, 100]})
+    df = pd.DataFrame(
+        {"Name": ["a", "b"], "Influence": [1, 2], "Position": [0, 10], "Salience": [50, 100]}
+    )
     p = from_frame(df)
     assert p.salience.tolist() == [0.5, 1.0]
     with pytest.raises(DataError, match="missing column"):
@@ -104,8 +105,9 @@ def test_nbs_quadratic_far_disagreement_is_near_compromise(eu):
 
 
 def test_nbs_status_quo_and_fallback():
-    p = make_problem(["a", "b", "c"], [1, 1, 1], [20, 60, 100], [1, 1, 1], scale=(0, 100),
-                     status_quo=0)
+    p = make_problem(
+        ["a", "b", "c"], [1, 1, 1], [20, 60, 100], [1, 1, 1], scale=(0, 100), status_quo=0
+    )
     r = nash_bargaining(p)
     assert r.disagreement == "status_quo" and 0 < r.forecast < 40  # unanimity bounds by 'a'
     q = make_problem(["a", "b"], [1, 1], [0, 100], [1, 1], scale=(0, 100), status_quo=50)
@@ -114,22 +116,31 @@ def test_nbs_status_quo_and_fallback():
 
 
 # ------------------------------------------------------------------ properties
-problems = st.integers(2, 9).flatmap(
-    lambda n: st.tuples(
-        st.lists(st.floats(0.01, 10), min_size=n, max_size=n),
-        st.lists(st.integers(0, 20).map(lambda v: v * 5.0), min_size=n, max_size=n),
-        st.lists(st.floats(0.05, 1), min_size=n, max_size=n),
-        st.randoms(use_true_random=False),
+problems = (
+    st.integers(2, 9)
+    .flatmap(
+        lambda n: st.tuples(
+            st.lists(st.floats(0.01, 10), min_size=n, max_size=n),
+            st.lists(st.integers(0, 20).map(lambda v: v * 5.0), min_size=n, max_size=n),
+            st.lists(st.floats(0.05, 1), min_size=n, max_size=n),
+            st.randoms(use_true_random=False),
+        )
     )
-).filter(lambda t: len(set(t[1])) > 1)
+    .filter(lambda t: len(set(t[1])) > 1)
+)
 
 
 def _make(t, perm=None):
     c, x, s, _ = t
     n = len(c)
     perm = list(range(n)) if perm is None else perm
-    return make_problem([f"a{k}" for k in perm], [c[k] for k in perm], [x[k] for k in perm],
-                        [s[k] for k in perm], scale=(0, 100))
+    return make_problem(
+        [f"a{k}" for k in perm],
+        [c[k] for k in perm],
+        [x[k] for k in perm],
+        [s[k] for k in perm],
+        scale=(0, 100),
+    )
 
 
 @settings(max_examples=40, deadline=None)
@@ -225,8 +236,13 @@ def test_clean_eum_reports_stopping(eu):
 
 def test_oscillation_detected_and_reported():
     # a 6-actor case whose clean dynamics end in a 2-cycle (found by a seeded random search)
-    p = make_problem([f"a{k}" for k in range(6)], [3, 6, 8, 9, 3, 6], [20, 60, 90, 100, 10, 30],
-                     [0.4, 0.4, 0.2, 0.8, 0.6, 1.0], scale=(0, 100))
+    p = make_problem(
+        [f"a{k}" for k in range(6)],
+        [3, 6, 8, 9, 3, 6],
+        [20, 60, 90, 100, 10, 30],
+        [0.4, 0.4, 0.2, 0.8, 0.6, 1.0],
+        scale=(0, 100),
+    )
     r = run_eum(p)
     assert (r.status, r.period, r.oscillating) == ("oscillating", 2, True)
     assert np.allclose(r.positions[-1], r.positions[-3])

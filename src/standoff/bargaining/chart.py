@@ -33,8 +33,9 @@ def trajectory_png(fc: Forecast, *, width: float = 7.0, height: float = 4.0) -> 
     fig = Figure(figsize=(width, height), dpi=100)
     ax = fig.add_subplot(1, 1, 1)
     for k, name in enumerate(p.actors[:40]):
-        ax.plot(rounds, pos[:, k], marker="o" if pos.shape[0] < 25 else None, ms=3, lw=1.2,
-                label=name)
+        ax.plot(
+            rounds, pos[:, k], marker="o" if pos.shape[0] < 25 else None, ms=3, lw=1.2, label=name
+        )
     if fc.value is not None:
         ax.axhline(fc.value, color="black", ls="--", lw=1, label=f"{fc.model} forecast")
     for label, value in (fc.details.get("extra_lines") or {}).items():
@@ -43,8 +44,9 @@ def trajectory_png(fc: Forecast, *, width: float = 7.0, height: float = 4.0) -> 
     ax.axhline(compromise(p), color="grey", ls=":", lw=1, label="compromise model")
     ax.set_xlabel("round")
     ax.set_ylabel("position")
-    ax.set_ylim(p.scale[0] - 0.03 * (p.scale[1] - p.scale[0]),
-                p.scale[1] + 0.03 * (p.scale[1] - p.scale[0]))
+    ax.set_ylim(
+        p.scale[0] - 0.03 * (p.scale[1] - p.scale[0]), p.scale[1] + 0.03 * (p.scale[1] - p.scale[0])
+    )
     if pos.shape[0] > 1:
         ax.set_xlim(0, pos.shape[0] - 1)
     ax.set_title(f"{p.name}: {fc.model}", fontsize=10)
@@ -64,9 +66,9 @@ def trajectory_html(fc: Forecast) -> str:
     title = html.escape(f"{fc.problem.name}: {fc.model}")
     img = png_data_uri(trajectory_png(fc))
     return (
-        "<!doctype html>\n<html><head><meta charset=\"utf-8\"><title>"
+        '<!doctype html>\n<html><head><meta charset="utf-8"><title>'
         f"{title}</title></head><body>\n<h1>{title}</h1>\n"
-        f"<img alt=\"position trajectories\" src=\"{img}\">\n</body></html>\n"
+        f'<img alt="position trajectories" src="{img}">\n</body></html>\n'
     )
 
 

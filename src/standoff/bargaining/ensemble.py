@@ -62,9 +62,16 @@ def perturb(problem: Problem, sd: float, rng: np.random.Generator) -> Problem:
     return problem.with_values(capability=c, position=x, salience=s)
 
 
-def run_ensemble(problem: Problem, model: str = DEFAULT_MODEL, *, n: int = 100,
-                 noise: float = 0.05, seed=None, rounds: int | None = None,
-                 quantiles=QUANTILES) -> EnsembleResult:
+def run_ensemble(
+    problem: Problem,
+    model: str = DEFAULT_MODEL,
+    *,
+    n: int = 100,
+    noise: float = 0.05,
+    seed=None,
+    rounds: int | None = None,
+    quantiles=QUANTILES,
+) -> EnsembleResult:
     """``n`` runs of ``model`` on perturbed inputs; quantiles of the point forecasts."""
     if not 1 <= int(n) <= 1_000_000:
         raise UsageError(f"--ensemble: expected a number of runs in [1, 1000000], got {n}")
@@ -80,8 +87,11 @@ def run_ensemble(problem: Problem, model: str = DEFAULT_MODEL, *, n: int = 100,
     ok = out[np.isfinite(out)]
     qs = {f"{q:g}": float(np.quantile(ok, q)) if ok.size else float("nan") for q in quantiles}
     return EnsembleResult(
-        model=model, forecasts=out, quantiles=qs,
+        model=model,
+        forecasts=out,
+        quantiles=qs,
         mean=float(ok.mean()) if ok.size else float("nan"),
         sd=float(ok.std(ddof=1)) if ok.size > 1 else 0.0,
-        noise=float(noise), seed_entropy=int(ss.entropy),
+        noise=float(noise),
+        seed_entropy=int(ss.entropy),
     )

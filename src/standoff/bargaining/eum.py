@@ -195,18 +195,27 @@ def expected_utilities(z, salience, p, r, *, q=1.0, t=0.5, mu=None):
     if q != 1.0:
         m = median_voter(z, np.ones_like(z)) if mu is None else mu
         dmi = np.abs(z - m)
-        own -= (1 - q) * (t * _util(0.5 - 0.25 * (dmi[:, None] + d), r)
-                          + (1 - t) * _util(0.5 + 0.25 * (dmi[:, None] + d), r))
-        perc -= (1 - q) * (t * _util(0.5 - 0.25 * (dmi[None, :] + d), r)
-                           + (1 - t) * _util(0.5 + 0.25 * (dmi[None, :] + d), r))
+        own -= (1 - q) * (
+            t * _util(0.5 - 0.25 * (dmi[:, None] + d), r)
+            + (1 - t) * _util(0.5 + 0.25 * (dmi[:, None] + d), r)
+        )
+        perc -= (1 - q) * (
+            t * _util(0.5 - 0.25 * (dmi[None, :] + d), r)
+            + (1 - t) * _util(0.5 + 0.25 * (dmi[None, :] + d), r)
+        )
     return own, perc
 
 
-def risk_exponents(z, weight, salience, *, q=1.0, t=0.5, mu=None, scholz=False):
-    """E6: risk exponents ``r_i`` in [0.5, 2] from each actor's security (all ``r = 1``)."""
+def risk_exponents(z, weight, salience, *, q=1.0, t=0.5, mu=None, scholz=False, p=None):
+    """E6: risk exponents ``r_i`` in [0.5, 2] from each actor's security (all ``r = 1``).
+
+    ``p`` may pass the probabilities with linear votes when the caller has them already.
+    """
     n = len(z)
     ones = np.ones(n)
-    p1 = win_probabilities(z, weight, vote_exponent=ones if scholz else None, scholz=scholz)
+    p1 = p
+    if p1 is None:
+        p1 = win_probabilities(z, weight, vote_exponent=ones if scholz else None, scholz=scholz)
     own1, _ = expected_utilities(z, salience, p1, ones, q=q, t=t, mu=mu)
     np.fill_diagonal(own1, 0.0)
     sec = own1.sum(axis=0)  # S_i = sum_j E(U_ji)
@@ -249,15 +258,31 @@ def _select(move, key2, key3, valid):
     return idx
 
 
-def step(z, weight, salience, *, mode="clean", q=1.0, t=0.5, conflict="deterministic",
-         renege=False, offer_tol=1e-4, rng=None, log=True):
+def step(
+    z,
+    weight,
+    salience,
+    *,
+    mode="clean",
+    q=1.0,
+    t=0.5,
+    conflict="deterministic",
+    renege=False,
+    offer_tol=1e-4,
+    rng=None,
+    log=True,
+):
     """One round (E6-E10). Returns ``(new_z, r, p, own, perceived, roundlog | None)``."""
     z = np.asarray(z, float)
     n = z.size
     scholz = mode == "scholz"
     mu = median_voter(z, weight) if q != 1.0 else None
-    r = risk_exponents(z, weight, salience, q=q, t=t, mu=mu, scholz=scholz)
-    p = win_probabilities(z, weight, vote_exponent=r if scholz else None, scholz=scholz)
+    if scholz:  # Q2: the risk step uses linear votes, the offers risk-curved ones
+        r = risk_exponents(z, weight, salience, q=q, t=t, mu=mu, scholz=True)
+        p = win_probabilities(z, weight, vote_exponent=r, scholz=True)
+    else:  # linear votes throughout: one probability matrix serves both steps
+        p = win_probabilities(z, weight)
+        r = risk_exponents(z, weight, salience, q=q, t=t, mu=mu, p=p)
     own, perc = expected_utilities(z, salience, p, r, q=q, t=t, mu=mu)
     a, b = own, perc  # receiver i (row) facing proposer j (column)
     zi = np.broadcast_to(z[:, None], (n, n))
@@ -334,9 +359,15 @@ def step(z, weight, salience, *, mode="clean", q=1.0, t=0.5, conflict="determini
     if log:
         ti, cj = np.nonzero(credible)
         rl = RoundLog(
-            target=ti, challenger=cj, kind=kind[ti, cj], challenger_eu=prop_eu[ti, cj],
-            target_eu=a[ti, cj], perceived_eu=b[ti, cj], proposed=target[ti, cj],
-            target_moves=np.asarray(target_moves)[ti, cj], accepted=accepted[ti, cj],
+            target=ti,
+            challenger=cj,
+            kind=kind[ti, cj],
+            challenger_eu=prop_eu[ti, cj],
+            target_eu=a[ti, cj],
+            perceived_eu=b[ti, cj],
+            proposed=target[ti, cj],
+            target_moves=np.asarray(target_moves)[ti, cj],
+            accepted=accepted[ti, cj],
         )
     return new_z, r, p, own, perc, rl
 
@@ -390,22 +421,37 @@ class EUMResult:
                 np.where(rl.target_moves, "target loses", "target holds"),
                 np.where(rl.kind == _COMPROMISE, "target moves part-way", "target moves"),
             )
-            frames.append(pd.DataFrame({
-                "round": rnd,
-                "challenger": names[rl.challenger],
-                "target": names[rl.target],
-                "kind": kind,
-                "outcome": outcome,
-                "challenger_eu": rl.challenger_eu,
-                "target_eu": rl.target_eu,
-                "perceived_challenger_eu": rl.perceived_eu,
-                "proposed_position": lo + (hi - lo) * rl.proposed,
-                "accepted": rl.accepted,
-            }))
+            frames.append(
+                pd.DataFrame(
+                    {
+                        "round": rnd,
+                        "challenger": names[rl.challenger],
+                        "target": names[rl.target],
+                        "kind": kind,
+                        "outcome": outcome,
+                        "challenger_eu": rl.challenger_eu,
+                        "target_eu": rl.target_eu,
+                        "perceived_challenger_eu": rl.perceived_eu,
+                        "proposed_position": lo + (hi - lo) * rl.proposed,
+                        "accepted": rl.accepted,
+                    }
+                )
+            )
         if not frames:
-            return pd.DataFrame(columns=[
-                "round", "challenger", "target", "kind", "outcome", "challenger_eu",
-                "target_eu", "perceived_challenger_eu", "proposed_position", "accepted"])
+            return pd.DataFrame(
+                columns=[
+                    "round",
+                    "challenger",
+                    "target",
+                    "kind",
+                    "outcome",
+                    "challenger_eu",
+                    "target_eu",
+                    "perceived_challenger_eu",
+                    "proposed_position",
+                    "accepted",
+                ]
+            )
         return pd.concat(frames, ignore_index=True)
 
 
@@ -476,8 +522,17 @@ def run_eum(
     still = 0
     for _ in range(rounds):
         new_z, r, _, _, _, rl = step(
-            z, w, s, mode=mode, q=q, t=t, conflict=conflict, renege=renege,
-            offer_tol=offer_tol, rng=rng, log=log,
+            z,
+            w,
+            s,
+            mode=mode,
+            q=q,
+            t=t,
+            conflict=conflict,
+            renege=renege,
+            offer_tol=offer_tol,
+            rng=rng,
+            log=log,
         )
         moved = float(np.max(np.abs(new_z - z)))
         if not scholz and moved <= tol:
@@ -519,8 +574,16 @@ def run_eum(
         status=status,
         oscillating=oscillating,
         period=period,
-        params={"mode": mode, "rounds": rounds, "q": q, "t": t, "conflict": conflict,
-                "renege": renege, "offer_tol": offer_tol, "tol": tol,
-                "median_window": median_window},
+        params={
+            "mode": mode,
+            "rounds": rounds,
+            "q": q,
+            "t": t,
+            "conflict": conflict,
+            "renege": renege,
+            "offer_tol": offer_tol,
+            "tol": tol,
+            "median_window": median_window,
+        },
         logs=logs,
     )

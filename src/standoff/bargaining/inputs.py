@@ -240,7 +240,9 @@ def make_problem(
 def _numeric(df: pd.DataFrame, col: str, where: str, actors: list[str]) -> np.ndarray:
     out = np.empty(len(df))
     for k, raw in enumerate(df[col].tolist()):
-        text = "" if raw is None or (isinstance(raw, float) and math.isnan(raw)) else str(raw).strip()
+        text = (
+            "" if raw is None or (isinstance(raw, float) and math.isnan(raw)) else str(raw).strip()
+        )
         try:
             out[k] = float(text)
         except ValueError:
@@ -291,7 +293,14 @@ def from_frame(
     pos = _numeric(df, cols["position"], where, actors)
     sal = _numeric(df, cols["salience"], where, actors)
     return make_problem(
-        actors, cap, pos, sal, name=name, where=where, scale=scale, status_quo=status_quo,
+        actors,
+        cap,
+        pos,
+        sal,
+        name=name,
+        where=where,
+        scale=scale,
+        status_quo=status_quo,
         salience_scale=salience_scale,
     )
 
@@ -342,9 +351,15 @@ class KTABFile:
         for d, dim in enumerate(self.dimensions):
             out.append(
                 make_problem(
-                    self.actors, self.influence, self.positions[:, d], self.saliences[:, d],
-                    name=dim, where=f"{self.path} [{dim}]", scale=(0.0, 100.0),
-                    salience_scale=100.0, title=self.description,
+                    self.actors,
+                    self.influence,
+                    self.positions[:, d],
+                    self.saliences[:, d],
+                    name=dim,
+                    where=f"{self.path} [{dim}]",
+                    scale=(0.0, 100.0),
+                    salience_scale=100.0,
+                    title=self.description,
                     meta={"ktab": self.name},
                 )
             )
@@ -487,9 +502,17 @@ def read_ktab(path: str | Path, text: str | None = None) -> KTABFile:
     if len(set(dims)) != len(dims):
         dims = tuple(f"{d} ({k + 1})" for k, d in enumerate(dims))
     return KTABFile(
-        name=rows[0][0], description=rows[0][1], influence_header=header[2], dimensions=dims,
-        position_headers=pos_h, salience_headers=sal_h, actors=tuple(actors),
-        descriptions=tuple(descs), influence=_ro(infl), positions=_ro(pos), saliences=_ro(sal),
+        name=rows[0][0],
+        description=rows[0][1],
+        influence_header=header[2],
+        dimensions=dims,
+        position_headers=pos_h,
+        salience_headers=sal_h,
+        actors=tuple(actors),
+        descriptions=tuple(descs),
+        influence=_ro(infl),
+        positions=_ro(pos),
+        saliences=_ro(sal),
         path=str(path),
     )
 
@@ -523,7 +546,9 @@ def write_ktab(ktab: KTABFile, path: str | Path | None = None) -> str:
     return text
 
 
-def to_ktab(problems: Sequence[Problem], *, name: str = "standoff", description: str = "") -> KTABFile:
+def to_ktab(
+    problems: Sequence[Problem], *, name: str = "standoff", description: str = ""
+) -> KTABFile:
     """Express problems that share one actor list as a KTAB file (positions rescaled to [0, 100]).
 
     Saliences are divided by the number of dimensions when their sum would exceed 100, as KTAB
@@ -541,10 +566,16 @@ def to_ktab(problems: Sequence[Problem], *, name: str = "standoff", description:
     sal = np.where(tot > 100, sal * 100 / np.maximum(tot, 1e-300), sal)
     dims = tuple(p.name for p in problems)
     return KTABFile(
-        name=name, description=description or name, influence_header="Influence",
-        dimensions=dims, position_headers=tuple(f"{d} Position" for d in dims),
-        salience_headers=tuple(f"{d} Salience" for d in dims), actors=actors,
-        descriptions=actors, influence=_ro(problems[0].capability), positions=_ro(pos),
+        name=name,
+        description=description or name,
+        influence_header="Influence",
+        dimensions=dims,
+        position_headers=tuple(f"{d} Position" for d in dims),
+        salience_headers=tuple(f"{d} Salience" for d in dims),
+        actors=actors,
+        descriptions=actors,
+        influence=_ro(problems[0].capability),
+        positions=_ro(pos),
         saliences=_ro(sal),
     )
 
@@ -568,13 +599,21 @@ def from_scenario(scn) -> list[Problem]:
         df = scn.positions_frame(issue.id)
         out.append(
             make_problem(
-                df["actor"].tolist(), df["capability"], df["position"], df["salience"],
-                name=issue.id, where=f"scenario {scn.name}: issues.{issue.id}",
+                df["actor"].tolist(),
+                df["capability"],
+                df["position"],
+                df["salience"],
+                name=issue.id,
+                where=f"scenario {scn.name}: issues.{issue.id}",
                 scale=(issue.scale.min, issue.scale.max),
                 status_quo=None if issue.status_quo is None else issue.status_quo.value,
-                salience_scale=1.0, title=issue.title,
-                meta={"low": issue.scale.low, "high": issue.scale.high,
-                      "question": issue.question or ""},
+                salience_scale=1.0,
+                title=issue.title,
+                meta={
+                    "low": issue.scale.low,
+                    "high": issue.scale.high,
+                    "question": issue.question or "",
+                },
             )
         )
     return out

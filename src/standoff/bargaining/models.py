@@ -65,17 +65,40 @@ def _static(name: str, fn: Callable[[Problem], float | None]):
 
 def _nbs(problem: Problem, **_: object) -> Forecast:
     r = nash_bargaining(problem)
-    return Forecast("nbs", problem, r.forecast, problem.position[None, :].copy(),
-                    {"disagreement": r.disagreement, "dropped": list(r.dropped)})
+    return Forecast(
+        "nbs",
+        problem,
+        r.forecast,
+        problem.position[None, :].copy(),
+        {"disagreement": r.disagreement, "dropped": list(r.dropped)},
+    )
 
 
 def _eum(mode: str, name: str):
-    def run(problem: Problem, *, rounds: int | None = None, seed=None,
-            conflict: str = "deterministic", log: bool = True, **_: object) -> Forecast:
-        r = run_eum(problem, mode=mode, rounds=rounds, seed=seed,
-                    conflict="deterministic" if mode == "scholz" else conflict, log=log)
-        details = {"status": r.status, "oscillating": r.oscillating, "period": r.period,
-                   "final_weighted_mean": r.weighted_mean, "conflict": r.params["conflict"]}
+    def run(
+        problem: Problem,
+        *,
+        rounds: int | None = None,
+        seed=None,
+        conflict: str = "deterministic",
+        log: bool = True,
+        **_: object,
+    ) -> Forecast:
+        r = run_eum(
+            problem,
+            mode=mode,
+            rounds=rounds,
+            seed=seed,
+            conflict="deterministic" if mode == "scholz" else conflict,
+            log=log,
+        )
+        details = {
+            "status": r.status,
+            "oscillating": r.oscillating,
+            "period": r.period,
+            "final_weighted_mean": r.weighted_mean,
+            "conflict": r.params["conflict"],
+        }
         return Forecast(name, problem, r.forecast, r.positions, details, r)
 
     return run
@@ -101,7 +124,5 @@ def forecast(problem: Problem, model: str = DEFAULT_MODEL, **options) -> Forecas
     try:
         fn = MODELS[model]
     except KeyError:
-        raise UsageError(
-            f"model: expected one of {', '.join(MODELS)}, got {model!r}"
-        ) from None
+        raise UsageError(f"model: expected one of {', '.join(MODELS)}, got {model!r}") from None
     return fn(problem, **options)

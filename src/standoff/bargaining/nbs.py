@@ -79,8 +79,9 @@ def _solve(x, w, reach, p):
     return float(res.x), (lo, hi)
 
 
-def nash_bargaining(problem: Problem, *, p: float = 2.0, weights: str = "cs",
-                    disagreement: float | None = None) -> NBSResult:
+def nash_bargaining(
+    problem: Problem, *, p: float = 2.0, weights: str = "cs", disagreement: float | None = None
+) -> NBSResult:
     """Generalised Nash bargaining solution of one issue (see the module docstring).
 
     Args:

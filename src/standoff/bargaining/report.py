@@ -94,8 +94,10 @@ def briefing_section(scenario, *, charts: bool = True, ensemble: int = 0, seed: 
                     if prob.status_quo is not None:
                         note += " (no point improves on the status quo for every actor)"
             style = _CSS_C + (";font-weight:bold" if key == DEFAULT_MODEL else "")
-            cells = [f"<td style='{style}'>{html.escape(label)}</td>",
-                     f"<td style='{style};text-align:right'>{_num(fc.value)}</td>"]
+            cells = [
+                f"<td style='{style}'>{html.escape(label)}</td>",
+                f"<td style='{style};text-align:right'>{_num(fc.value)}</td>",
+            ]
             if ensemble:
                 rng = ""
                 if key not in ("status-quo",):

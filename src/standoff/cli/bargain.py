@@ -16,8 +16,16 @@ MODEL_HELP = (
     "decisions), median (power-weighted median), nbs (Nash bargaining), eum (expected "
     "utility model, clean), eum-scholz (Scholz-compatible EUM)."
 )
-SIDE_BY_SIDE = ("compromise", "median", "mean", "unweighted-median", "status-quo", "nbs", "eum",
-                "eum-scholz")
+SIDE_BY_SIDE = (
+    "compromise",
+    "median",
+    "mean",
+    "unweighted-median",
+    "status-quo",
+    "nbs",
+    "eum",
+    "eum-scholz",
+)
 
 
 def _slug(text: str) -> str:
@@ -73,20 +81,35 @@ def _result(problem, model, rounds, ensemble, noise, seed, *, side_by_side=False
     if fc.eum is not None:
         obj["medians"] = fc.eum.medians.tolist()
         obj["weighted_means"] = fc.eum.means.tolist()
+        obj["risk_exponents"] = [
+            dict(zip(problem.actors, row.tolist(), strict=True)) for row in fc.eum.risk
+        ]
         obj["events"] = frame_records(fc.eum.events())
     if side_by_side:
         models = {}
         for m in SIDE_BY_SIDE:
-            models[m] = fc.value if m == model else forecast(problem, m, rounds=rounds,
-                                                             log=False).value
+            models[m] = (
+                fc.value if m == model else forecast(problem, m, rounds=rounds, log=False).value
+            )
         obj["models"] = models
     if ensemble is not None:
-        ens = run_ensemble(problem, model, n=ensemble, noise=0.05 if noise is None else noise,
-                           seed=seed, rounds=rounds)
+        ens = run_ensemble(
+            problem,
+            model,
+            n=ensemble,
+            noise=0.05 if noise is None else noise,
+            seed=seed,
+            rounds=rounds,
+        )
         obj["quantiles"] = ens.quantiles
-        obj["ensemble"] = {"runs": ensemble, "noise": ens.noise, "seed": ens.seed_entropy,
-                           "mean": ens.mean, "sd": ens.sd,
-                           "conflict": "stochastic" if model == "eum" else "deterministic"}
+        obj["ensemble"] = {
+            "runs": ensemble,
+            "noise": ens.noise,
+            "seed": ens.seed_entropy,
+            "mean": ens.mean,
+            "sd": ens.sd,
+            "conflict": "stochastic" if model == "eum" else "deterministic",
+        }
     obj["_forecast"] = fc
     return obj
 
@@ -123,7 +146,8 @@ def _print_text(obj: dict, label: str) -> None:
         console.print(
             f"  ensemble of {e['runs']} (noise {e['noise']:g}, seed {e['seed']}): "
             + ", ".join(f"q{k}={f(v)}" for k, v in q.items()),
-            markup=False, highlight=False,
+            markup=False,
+            highlight=False,
         )
     if "models" in obj:
         if p.title:
@@ -140,8 +164,13 @@ def _print_text(obj: dict, label: str) -> None:
     for c in ("actor", "capability", "salience", "position", "final"):
         t.add_column(c, justify="left" if c == "actor" else "right")
     for k, a in enumerate(p.actors):
-        t.add_row(a, f"{p.capability[k]:g}", f"{p.salience[k]:.2f}", f"{p.position[k]:g}",
-                  f"{fc.positions[-1, k]:.3f}")
+        t.add_row(
+            a,
+            f"{p.capability[k]:g}",
+            f"{p.salience[k]:.2f}",
+            f"{p.position[k]:g}",
+            f"{fc.positions[-1, k]:.3f}",
+        )
     console.print(t)
     if fc.eum is not None:
         ev = fc.eum.events()
@@ -150,41 +179,62 @@ def _print_text(obj: dict, label: str) -> None:
             counts = acc["kind"].value_counts().to_dict()
             console.print(
                 "  accepted moves: "
-                + ", ".join(f"{counts.get(k, 0)} {k}" for k in ("conflict", "compromise",
-                                                                 "capitulation")),
-                markup=False, highlight=False,
+                + ", ".join(
+                    f"{counts.get(k, 0)} {k}" for k in ("conflict", "compromise", "capitulation")
+                ),
+                markup=False,
+                highlight=False,
             )
 
 
 def bargain(
-    files: Annotated[list[str] | None, typer.Argument(
-        help="KTAB scenario CSVs or plain CSVs (columns actor, capability, position, "
-        "salience). Several files: one JSON object per line with --json.",
-        show_default=False,
-    )] = None,
+    files: Annotated[
+        list[str] | None,
+        typer.Argument(
+            help="KTAB scenario CSVs or plain CSVs (columns actor, capability, position, "
+            "salience). Several files: one JSON object per line with --json.",
+            show_default=False,
+        ),
+    ] = None,
     model: str = typer.Option("compromise", "--model", "-m", help=MODEL_HELP),
     rounds: int = typer.Option(
-        None, "--rounds", help="EUM rounds: cap for eum (default 50), exact for eum-scholz "
-        "(default 10).", show_default=False,
+        None,
+        "--rounds",
+        help="EUM rounds: cap for eum (default 50), exact for eum-scholz (default 10).",
+        show_default=False,
     ),
     ensemble: int = typer.Option(
-        None, "--ensemble", help="Run N perturbed copies and report quantiles (eum also "
-        "resolves conflicts stochastically).", show_default=False,
+        None,
+        "--ensemble",
+        help="Run N perturbed copies and report quantiles (eum also "
+        "resolves conflicts stochastically).",
+        show_default=False,
     ),
     noise: float = typer.Option(
-        None, "--noise", help="Ensemble noise SD on positions (share of the scale), "
-        "saliences and log-capabilities (default 0.05).", show_default=False,
+        None,
+        "--noise",
+        help="Ensemble noise SD on positions (share of the scale), "
+        "saliences and log-capabilities (default 0.05).",
+        show_default=False,
     ),
-    seed: int = typer.Option(None, "--seed", help="Ensemble seed (same seed, same output).",
-                             show_default=False),
+    seed: int = typer.Option(
+        None, "--seed", help="Ensemble seed (same seed, same output).", show_default=False
+    ),
     json_out: bool = typer.Option(False, "--json", help="Machine-readable output."),
-    chart: Annotated[Path | None, typer.Option(
-        "--chart", help="Write position trajectories to PATH (.png or .html); one file "
-        "per issue when there are several.", show_default=False,
-    )] = None,
+    chart: Annotated[
+        Path | None,
+        typer.Option(
+            "--chart",
+            help="Write position trajectories to PATH (.png or .html); one file "
+            "per issue when there are several.",
+            show_default=False,
+        ),
+    ] = None,
     scenario: str = typer.Option(
-        None, "--scenario", help="Forecast every issue of a scenario (e.g. korea-2018) with "
-        "every model side by side.", show_default=False,
+        None,
+        "--scenario",
+        help="Forecast every issue of a scenario (e.g. korea-2018) with every model side by side.",
+        show_default=False,
     ),
 ) -> None:
     """Forecast where a multi-party negotiation settles, and how it gets there.
