@@ -218,8 +218,10 @@ def test_robustness_cases(case):
     for m in ("compromise", "median", "nbs", "eum", "eum-scholz"):
         f = forecast(p, m)
         assert 0 <= f.value <= 100
-    r = run_eum(p, conflict="stochastic", seed=1)
-    assert np.isfinite(r.positions).all()
+    for kw in ({"conflict": "stochastic", "seed": 1}, {"q": 0.5, "t": 0.5}, {"renege": True}):
+        r = run_eum(p, **kw)
+        assert np.isfinite(r.positions).all()
+        assert (r.positions >= 0).all() and (r.positions <= 100).all()
 
 
 def test_clean_eum_reports_stopping(eu):

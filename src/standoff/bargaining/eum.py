@@ -193,7 +193,9 @@ def expected_utilities(z, salience, p, r, *, q=1.0, t=0.5, mu=None):
     own = s[None, :] * (p * us + (1 - p) * uf) + (1 - s[None, :]) * us - q * usq
     perc = s[:, None] * (p.T * us + (1 - p.T) * uf) + (1 - s[:, None]) * us - q * usq
     if q != 1.0:
-        m = median_voter(z, np.ones_like(z)) if mu is None else mu
+        if mu is None:
+            raise UsageError("mu: the median voter position is needed when q < 1 (E3, E5)")
+        m = mu
         dmi = np.abs(z - m)
         own -= (1 - q) * (
             t * _util(0.5 - 0.25 * (dmi[:, None] + d), r)
