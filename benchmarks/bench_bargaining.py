@@ -10,10 +10,17 @@ from __future__ import annotations
 
 import argparse
 import statistics
+import sys
 import time
 import tracemalloc
+from pathlib import Path
 
 import numpy as np
+
+try:
+    import standoff  # noqa: F401
+except ImportError:  # not installed: run from a source checkout
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
 from standoff.bargaining.eum import step
 from standoff.bargaining.inputs import make_problem
