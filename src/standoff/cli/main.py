@@ -16,6 +16,7 @@ import typer
 from standoff.cli import brief as brief_cmd
 from standoff.cli import history as history_cmd
 from standoff.cli import scenario as scenario_cmd
+from standoff.cli import bargain as bargain_cmd
 from standoff.cli._common import State, err_console
 from standoff.errors import StandoffError
 
@@ -46,6 +47,7 @@ def _root(
 app.add_typer(history_cmd.app, name="history")
 app.add_typer(scenario_cmd.app, name="scenario")
 app.command("brief")(brief_cmd.brief)
+app.command("bargain")(bargain_cmd.bargain)
 
 
 def main(argv: list[str] | None = None) -> int:
