@@ -39,7 +39,17 @@ class BriefContext:
 
 #: Extra sections: (title, provider). A provider returns an HTML fragment, or "" to skip.
 #: Later capabilities register here (e.g. bargaining forecasts, crisis games).
-SECTION_PROVIDERS: list[tuple[str, Callable[[BriefContext], str]]] = []
+def _bargaining(ctx: BriefContext) -> str:
+    if ctx.scenario is None or not ctx.scenario.issues:
+        return ""
+    from standoff.bargaining.report import briefing_section
+
+    return briefing_section(ctx.scenario)
+
+
+SECTION_PROVIDERS: list[tuple[str, Callable[[BriefContext], str]]] = [
+    ("Bargaining: where the negotiation would settle", _bargaining),
+]
 
 
 def key_numbers(h: History) -> dict:
