@@ -56,7 +56,7 @@ def forecast(
     t.add_column("event")
     for k in ks:
         t.add_column(f"{k} mo", justify="right")
-    for e, v in out["events"].items():
+    for v in out["events"].values():
         t.add_row(v["label"], *[f"{_pct(v[k]['p'])} ±{100 * v[k]['se']:.1f}" for k in ks])
     console.print(t)
     t = Table(title="Missiles launched per year of the horizon")

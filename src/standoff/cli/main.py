@@ -13,11 +13,11 @@ from pathlib import Path
 
 import typer
 
+from standoff.cli import bargain as bargain_cmd
 from standoff.cli import brief as brief_cmd
+from standoff.cli import forecast as forecast_cmd
 from standoff.cli import history as history_cmd
 from standoff.cli import scenario as scenario_cmd
-from standoff.cli import bargain as bargain_cmd
-from standoff.cli import forecast as forecast_cmd
 from standoff.cli._common import State, err_console
 from standoff.errors import StandoffError
 

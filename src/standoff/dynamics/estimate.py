@@ -56,6 +56,16 @@ class Fit:
         return rng.multivariate_normal(self.coef, self.cov, size=n, method="cholesky")
 
 
+def _nearest_pd(cov: np.ndarray, floor: float = 1e-10) -> np.ndarray:
+    """Symmetrise and clip eigenvalues so the covariance can be sampled (Cholesky)."""
+    cov = 0.5 * (cov + cov.T)
+    w, v = np.linalg.eigh(cov)
+    if w.min() > floor:
+        return cov
+    w = np.clip(w, max(floor, 1e-8 * max(w.max(), floor)), None)
+    return (v * w) @ v.T
+
+
 def _prior_sd(names: tuple[str, ...]) -> np.ndarray:
     return np.array([PRIOR_SD_INTERCEPT if n == "const" else PRIOR_SD_SLOPE for n in names])
 
@@ -82,25 +92,44 @@ def fit_logit(X: np.ndarray, y: np.ndarray, names: tuple[str, ...]) -> Fit:
 
     b0 = np.zeros(X.shape[1])
     res = optimize.minimize(negpost, b0, jac=grad, hess=hess, method="trust-exact")
-    cov = np.linalg.inv(hess(res.x))
-    cov = 0.5 * (cov + cov.T)
+    cov = _nearest_pd(np.linalg.inv(hess(res.x)))
     return Fit("logit", names, res.x, cov, int(len(y)), float(y.sum()))
 
 
 def fit_negbin(X: np.ndarray, y: np.ndarray, names: tuple[str, ...]) -> Fit:
-    """NB2 regression by maximum likelihood (statsmodels)."""
+    """NB2 regression by maximum likelihood (statsmodels).
+
+    A covariate that does not vary in the data (e.g. the Kim Jong Un era before 2012) is not
+    identified: it is left out of the fit and given coefficient 0 with the prior's variance
+    (PRIOR_SD_SLOPE^2), as the logistic components would.
+    """
     from statsmodels.discrete.discrete_model import NegativeBinomial
 
-    model = NegativeBinomial(np.asarray(y, float), np.asarray(X, float), loglike_method="nb2")
+    X = np.asarray(X, float)
+    k = X.shape[1]
+    varies = np.array([n == "const" or np.ptp(X[:, j]) > 0 for j, n in enumerate(names)])
+    Xs = X[:, varies]
+    ks = Xs.shape[1]
+    model = NegativeBinomial(np.asarray(y, float), Xs, loglike_method="nb2")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # convergence chatter; checked below
         res = model.fit(disp=0, maxiter=500, method="bfgs")
-        res = model.fit(start_params=res.params, disp=0, maxiter=200, method="newton")
-    params = np.asarray(res.params, float)
-    cov = np.asarray(res.cov_params(), float)
-    k = X.shape[1]
-    if not np.all(np.isfinite(cov)) or np.any(np.diag(cov) <= 0):
-        cov = np.diag(np.r_[np.full(k, 0.25), 0.25])  # fallback: wide, honest uncertainty
-    alpha = float(max(params[k], 1e-6))
-    a_sd = float(np.sqrt(max(cov[k, k], 1e-12)) / alpha)  # delta method on log(alpha)
-    return Fit("nb", names, params[:k], cov[:k, :k], int(len(y)), float(np.sum(y)), alpha, a_sd)
+        try:
+            res = model.fit(start_params=res.params, disp=0, maxiter=200, method="newton")
+        except np.linalg.LinAlgError:
+            pass  # keep the BFGS estimate
+        try:
+            cov_s = np.asarray(res.cov_params(), float)
+        except (np.linalg.LinAlgError, ValueError):
+            cov_s = np.full((ks + 1, ks + 1), np.nan)
+    params_s = np.asarray(res.params, float)
+    if not np.all(np.isfinite(cov_s)) or np.any(np.diag(cov_s) <= 0):
+        cov_s = np.diag(np.full(ks + 1, 0.25))  # fallback: wide, honest uncertainty
+    coef = np.zeros(k)
+    coef[varies] = params_s[:ks]
+    cov = np.diag(np.full(k, PRIOR_SD_SLOPE**2))
+    idx = np.flatnonzero(varies)
+    cov[np.ix_(idx, idx)] = cov_s[:ks, :ks]
+    alpha = float(max(params_s[ks], 1e-6))
+    a_sd = float(np.sqrt(max(cov_s[ks, ks], 1e-12)) / alpha)  # delta method on log(alpha)
+    return Fit("nb", names, coef, _nearest_pd(cov), int(len(y)), float(np.sum(y)), alpha, a_sd)

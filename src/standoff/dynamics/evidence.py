@@ -4,8 +4,8 @@ Two regressions on the monthly panel of ``History.as_of(D)`` (1994-01 to the las
 launch data), with heteroskedasticity- and autocorrelation-consistent (Newey-West, 6 lags)
 standard errors, statsmodels GLM:
 
-1. Launches (negative binomial, dispersion fixed at the ML estimate of the simulator's
-   launch component) on: a new UNSC sanctions resolution in the previous 1-3 months and in
+1. Launches (negative binomial, dispersion fixed at its maximum-likelihood estimate for
+   this regression) on: a new UNSC sanctions resolution in the previous 1-3 months and in
    months 4-6, talks held in the previous 3 months, an agreement in force, the previous month's
    and the 12-month launches, and the Kim Jong Un era. Reported as incidence-rate ratios.
 2. A new sanctions resolution (logit) on: a nuclear test this month or last, an ICBM launch
@@ -67,7 +67,7 @@ def evidence(history: History, as_of=None) -> dict:
     res1 = st["resolution"]
     x["sanc_1_3"] = (res1.shift(1).rolling(3, min_periods=3).max() > 0).astype(float)
     x["sanc_4_6"] = (res1.shift(4).rolling(3, min_periods=3).max() > 0).astype(float)
-    obs = st["observed"].to_numpy()
+    obs = st["observed"].to_numpy().copy()
     obs[np.flatnonzero(obs)[-1] + 1 :] = False
 
     names1 = ["const", "sanc_1_3", "sanc_4_6", "talks_recent", "agreement", "l1", "l12", "kju"]
@@ -80,9 +80,9 @@ def evidence(history: History, as_of=None) -> dict:
     ok2 = obs & np.isfinite(X2).all(1)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        from statsmodels.discrete.discrete_model import NegativeBinomial
+        from standoff.dynamics.estimate import fit_negbin
 
-        alpha = float(NegativeBinomial(y1[ok1], X1[ok1]).fit(disp=0, maxiter=300).params[-1])
+        alpha = float(fit_negbin(X1[ok1], y1[ok1], tuple(names1)).alpha)
         m1 = sm.GLM(y1[ok1], X1[ok1], family=sm.families.NegativeBinomial(alpha=max(alpha, 1e-3)))
         r1 = m1.fit(cov_type="HAC", cov_kwds={"maxlags": 6})
         m2 = sm.GLM(y2[ok2], X2[ok2], family=sm.families.Binomial())

@@ -105,6 +105,22 @@ def _xy(st: pd.DataFrame, x: pd.DataFrame, name: str, mask: np.ndarray):
     return X[ok], y[ok], tuple(cols)
 
 
+def state_design(st: pd.DataFrame) -> pd.DataFrame:
+    """Covariates of every component for a monthly state frame (adds the veto era)."""
+    x = design(st)
+    x["veto_era"] = (st["veto"].cumsum().shift(1).fillna(0) > 0).astype(float)
+    return x
+
+
+def fit_components(st: pd.DataFrame, x: pd.DataFrame, mask: np.ndarray) -> dict[str, Fit]:
+    """Fit every component on the months selected by ``mask``."""
+    comps: dict[str, Fit] = {}
+    for name in COMPONENTS:
+        X, y, cols = _xy(st, x, name, mask)
+        comps[name] = fit_negbin(X, y, cols) if name == "launches" else fit_logit(X, y, cols)
+    return comps
+
+
 def fit(
     history: History,
     as_of: str | dt.date | pd.Timestamp | None = None,
@@ -131,17 +147,13 @@ def fit(
             "the model needs at least 60"
         )
     st = monthly_state(panel)
-    x = design(st)
-    x["veto_era"] = (st["veto"].cumsum().shift(1).fillna(0) > 0).astype(float)
+    x = state_design(st)
     observed = st["observed"].to_numpy()
     last_obs = int(np.flatnonzero(observed)[-1])
     mask = observed.copy()
     mask[last_obs + 1 :] = False
 
-    comps: dict[str, Fit] = {}
-    for name in COMPONENTS:
-        X, y, cols = _xy(st, x, name, mask)
-        comps[name] = fit_negbin(X, y, cols) if name == "launches" else fit_logit(X, y, cols)
+    comps = fit_components(st, x, mask)
 
     # nowcast: panel months after the last month with launches observed
     now_idx = np.arange(last_obs + 1, len(st))

@@ -30,6 +30,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
+import pandas as pd
 from scipy import special
 
 from standoff.dynamics.features import COMPONENTS, DECAY, TENSION_WEIGHTS
@@ -207,7 +208,12 @@ def simulate(
             "veto_era": np.full(n, veto_era),
         }
         cond = {"talks": since_talks <= 1, "agreement": agreement > 0, "quiet": since_test > 3}
-        shift = (lambda t: np.zeros(n)) if nowcast else (lambda t: _hazard_shift(policy, t, month, n, cond))
+        shifts = {
+            t: np.zeros(n) if nowcast else _hazard_shift(policy, t, month, n, cond)
+            for t in ("nuclear", "icbm", "launches", "resolution", "talks", "summit",
+                      "agreement_sign", "agreement_collapse", "war")
+        }
+        shift = shifts.__getitem__
 
         # --- DPRK
         nuclear = bern("nuclear", eta("nuclear", cov) + shift("nuclear"))
@@ -303,8 +309,6 @@ def simulate(
             sindex = np.full(n, fixed["sanctions_index"][step])
 
     first = model.first_forecast_month
-    import pandas as pd
-
     months = [str(p) for p in pd.period_range(first, periods=H, freq="M")]
     return Simulation(
         policy=policy.id,
