@@ -98,6 +98,7 @@ def ladder_tree(
     prior_b: Sequence[float],
     cost_a: float,
     cost_b: float,
+    war_share_a: float = 0.5,
 ) -> _tree.Node:
     """The ladder as a tree: Nature draws both resolve types, A moves at odd rungs, B at even."""
     n = check_int("n_rungs", len(risks), 1, 8)
@@ -105,11 +106,12 @@ def ladder_tree(
     va, pa = _types("values_a", values_a, prior_a)
     vb, pb = _types("values_b", values_b, prior_b)
     ca, cb = check_positive("cost_a", cost_a), check_positive("cost_b", cost_b)
+    w = check_probability("war_share_a", war_share_a)
     T = _tree.Terminal
 
     def rung(k: int, ia: int, ib: int) -> _tree.Node:
-        if k == n:
-            return T(f"war@{n}", (-ca, -cb))
+        if k == n:  # past the top rung: war, won by A with probability w
+            return T(f"war@{n}", (w * va[ia] - ca, (1 - w) * vb[ib] - cb))
         mover = k % 2  # 0 = A at rungs 1, 3, ...
         own, opp = (f"A{ia}", f"B{ib}") if mover == 0 else (f"B{ib}", f"A{ia}")
         quit_ = T(
@@ -141,15 +143,18 @@ def escalation_ladder(
     cost_a: float = 1.0,
     cost_b: float = 1.0,
     lam: float = 20.0,
+    war_share_a: float = 0.5,
 ) -> LadderResult:
     """Solve an n-rung (n <= 8) alternating escalation ladder with private resolve.
 
     Args:
         risks: disaster probability of escalating at rung k (A moves at rungs 1, 3, ...);
-            escalating past the last rung is war.
+            escalating past the last rung is war, which A wins with probability
+            ``war_share_a`` (winner gets its stake value; both pay their cost).
         values_a, prior_a: A's possible stake values (1-3 types, each > 0) and their prior.
         values_b, prior_b: the same for B.
-        cost_a, cost_b: cost of disaster/war (> 0); resolve of a type = ``v/(v + c)``.
+        cost_a, cost_b: cost of disaster/war (> 0); resolve of a type = ``v/(v + c)``. A
+            disaster costs ``c`` and gives nobody the stake.
         lam: logit precision (>= 0).
 
     Returns probabilities that A quits, B quits, disaster strikes, or war is reached, where the
@@ -158,7 +163,7 @@ def escalation_ladder(
     The probability of disaster is positive even though nobody wants it (Powell 1987).
     """
     lam = check_range("lam", lam, 0.0, 1e6)
-    root = ladder_tree(risks, values_a, prior_a, values_b, prior_b, cost_a, cost_b)
+    root = ladder_tree(risks, values_a, prior_a, values_b, prior_b, cost_a, cost_b, war_share_a)
     sol = _tree.agent_qre(root, lam)
     n = len(risks)
     end = [0.0] * n

@@ -42,6 +42,7 @@ class BargainingRange:
 def bargaining_range(p: float, cost_a: float, cost_b: float) -> BargainingRange:
     """Fearon (1995) p. 387: ``p - c_A <= x <= p + c_B``, width ``c_A + c_B`` (> 0 whenever war
     is costly, so with risk neutrality and a divisible issue a peaceful deal always exists).
+    The range is intersected with the issue space [0, 1].
 
     Args:
         p: A's probability of winning a war, in [0, 1].
@@ -51,7 +52,9 @@ def bargaining_range(p: float, cost_a: float, cost_b: float) -> BargainingRange:
     p = check_probability("p", p)
     ca = check_nonnegative("cost_a", cost_a)
     cb = check_nonnegative("cost_b", cost_b)
-    return BargainingRange(low=p - ca, high=p + cb, war_value_a=p - ca, war_value_b=1 - p - cb)
+    return BargainingRange(
+        low=max(0.0, p - ca), high=min(1.0, p + cb), war_value_a=p - ca, war_value_b=1 - p - cb
+    )
 
 
 @dataclass(frozen=True)
