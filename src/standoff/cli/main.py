@@ -13,6 +13,7 @@ from pathlib import Path
 
 import typer
 
+from standoff.cli import game as game_cmd
 from standoff.cli import scenario as scenario_cmd
 from standoff.cli._common import State, err_console
 from standoff.errors import StandoffError
@@ -42,6 +43,7 @@ def _root(
 
 
 app.add_typer(scenario_cmd.app, name="scenario")
+app.add_typer(game_cmd.app, name="game")
 
 
 def main(argv: list[str] | None = None) -> int:

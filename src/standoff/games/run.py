@@ -58,13 +58,16 @@ def run(
     resolved = resolve(model, scenario, overrides)
     v = _vals(resolved)
     body = _RUNNERS[model](v, scenario, overrides or {})
-    return {
+    out: dict[str, Any] = {
         "model": model,
         "title": MODELS[model]["title"],
         "scenario": None if scenario is None else scenario.name,
         **body,
-        "inputs": resolved,
     }
+    if scenario is not None and (scenario.games is None or not getattr(scenario.games, model)):
+        out["note"] = f"scenario {scenario.name} has no games.{model} section: defaults used"
+    out["inputs"] = resolved
+    return out
 
 
 # ------------------------------------------------------------------ per model
