@@ -11,7 +11,8 @@ Game form (Morgan & Miers 1999; Lacy & Niou 2004, *J. Politics* 66(1); crisis-ga
 
 Payoffs (**[project formalisation]**): the Sender gets ``v_S`` if the target complies, pays
 audience cost ``a_S`` for backing down and ``k_S`` for imposing; the Target loses ``v_T`` by
-complying and ``k_T`` by living under sanctions (sanctions are lifted on compliance). Under
+complying and ``k_T`` by living under sanctions; complying after imposition lifts them but the
+target has borne the share ``sunk`` of ``k_T`` by then (default 0.25). Under
 complete information sanctions are never imposed on the path of play (the threat is credible
 iff ``k_S < a_S``; the target then complies iff ``v_T <= k_T``), so imposition and failure are
 incomplete-information phenomena: :func:`solve_private_resolve` gives the target a private
@@ -57,12 +58,13 @@ class SanctionsResult:
     lam: float | None
 
 
-def _target_branch(v_s, a_s, k_s, v_t, k_t, sfx: str, tag: str) -> _tree.Decision:
+def _target_branch(v_s, a_s, k_s, v_t, k_t, sunk, sfx: str, tag: str) -> _tree.Decision:
     S, T = 0, 1
     T_ = _tree.Terminal
     impose = _tree.Decision(
         T, "target after imposition" + sfx, ("Comply", "Defy"),
-        (T_("imposed_acquiescence", (v_s - k_s, -v_t)), T_("stalemate", (-k_s, -k_t))), tag,
+        (T_("imposed_acquiescence", (v_s - k_s, -v_t - sunk * k_t)), T_("stalemate", (-k_s, -k_t))),
+        tag,
     )
     sender = _tree.Decision(
         S, "sender after defiance", ("BackDown", "Impose"),
@@ -83,11 +85,13 @@ def _check(v_s: float, a_s: float, k_s: float, k_t: float) -> tuple[float, ...]:
     )
 
 
-def threat_tree(v_s: float, a_s: float, k_s: float, v_t: float, k_t: float) -> _tree.Node:
+def threat_tree(
+    v_s: float, a_s: float, k_s: float, v_t: float, k_t: float, sunk: float = 0.25
+) -> _tree.Node:
     """The complete-information threat game as a tree."""
     v_s, a_s, k_s, k_t = _check(v_s, a_s, k_s, k_t)
     v_t = check_nonnegative("v_t", v_t)
-    body = _target_branch(v_s, a_s, k_s, v_t, k_t, "", "")
+    body = _target_branch(v_s, a_s, k_s, v_t, k_t, check_probability("sunk", sunk), "", "")
     return _tree.Decision(
         0, "sender", ("NoThreat", "Threaten"), (_tree.Terminal("no_threat", (0.0, 0.0)), body)
     )
@@ -95,17 +99,18 @@ def threat_tree(v_s: float, a_s: float, k_s: float, v_t: float, k_t: float) -> _
 
 def private_resolve_tree(
     v_s: float, a_s: float, k_s: float, v_t_resolute: float, v_t_pliable: float, k_t: float,
-    prior_resolute: float,
+    prior_resolute: float, sunk: float = 0.25,
 ) -> _tree.Node:
     """Nature draws the target's type; the sender's two decisions pool both types."""
     v_s, a_s, k_s, k_t = _check(v_s, a_s, k_s, k_t)
     pr = check_probability("prior_resolute", prior_resolute)
+    sunk = check_probability("sunk", sunk)
     branches = []
     for tag, v_t in (
         ("resolute", check_nonnegative("v_t_resolute", v_t_resolute)),
         ("pliable", check_nonnegative("v_t_pliable", v_t_pliable)),
     ):
-        body = _target_branch(v_s, a_s, k_s, v_t, k_t, f" [{tag}]", tag)
+        body = _target_branch(v_s, a_s, k_s, v_t, k_t, sunk, f" [{tag}]", tag)
         branches.append(
             _tree.Decision(
                 0, "sender", ("NoThreat", "Threaten"),
@@ -131,10 +136,11 @@ def _result(sol: _tree.Solution) -> SanctionsResult:
 
 
 def solve_threat_game(
-    v_s: float, a_s: float, k_s: float, v_t: float, k_t: float, lam: float | None = None
+    v_s: float, a_s: float, k_s: float, v_t: float, k_t: float, lam: float | None = None,
+    sunk: float = 0.25,
 ) -> SanctionsResult:
     """Complete information: the SPE (``lam=None``) or the agent logit QRE at ``lam``."""
-    root = threat_tree(v_s, a_s, k_s, v_t, k_t)
+    root = threat_tree(v_s, a_s, k_s, v_t, k_t, sunk)
     if lam is None:
         return _result(_tree.spe(root))
     return _result(_tree.agent_qre(root, check_range("lam", lam, 0.0, 1e6)))
@@ -142,13 +148,13 @@ def solve_threat_game(
 
 def solve_private_resolve(
     v_s: float, a_s: float, k_s: float, v_t_resolute: float, v_t_pliable: float, k_t: float,
-    prior_resolute: float, lam: float = 20.0,
+    prior_resolute: float, lam: float = 20.0, sunk: float = 0.25,
 ) -> SanctionsResult:
     """Private target resolve: agent logit QRE at ``lam`` (large ``lam`` ~ sequential
     equilibrium). ``beliefs`` holds the sender's posterior that the target is resolute after
     defiance -- the selection effect of TIES: threats that would work are complied with,
     so imposed sanctions face resolute targets."""
-    root = private_resolve_tree(v_s, a_s, k_s, v_t_resolute, v_t_pliable, k_t, prior_resolute)
+    root = private_resolve_tree(v_s, a_s, k_s, v_t_resolute, v_t_pliable, k_t, prior_resolute, sunk)
     return _result(_tree.agent_qre(root, check_range("lam", lam, 0.0, 1e6)))
 
 
