@@ -6,7 +6,7 @@ sets. This module solves them without external solvers:
 
 * :func:`spe` -- subgame-perfect equilibrium by backward induction (perfect information).
 * :func:`agent_qre` -- agent logit quantal response equilibrium (McKelvey & Palfrey 1998,
-  *Experimental Economics* 1, eq. 4.1; Signorino 1999, *APSR* 93(2) for crisis trees): at each
+  *Experimental Economics* 1(1), agent QRE; Signorino 1999, *APSR* 93(2) for crisis trees): at each
   information set ``I`` the mover plays ``sigma(a) = exp(lam*Q(I,a)) / sum_b exp(lam*Q(I,b))``,
   where ``Q(I,a)`` is the mover's expected payoff of ``a`` given the beliefs at ``I`` (Bayes'
   rule from the realisation probabilities) and everybody's play further down. On

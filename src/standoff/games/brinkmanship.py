@@ -5,8 +5,8 @@
   of Conflict*, ch. 8; 1966, *Arms and Influence*, ch. 3; crisis-games.md 1.4).
 * :func:`choose_risk` -- with B's ratio ``theta = v_B/w_B`` private, ``theta ~ U[lo, hi]``,
   compliance probability ``F(q)``; A picks ``q`` to maximise ``F(q) v_A - (1 - F(q)) q w_A``.
-* :func:`escalation_ladder` -- Powell (1987, *APSR* 81(3); 1990, *Nuclear Deterrence Theory*,
-  ch. 2): players alternate on an n-rung ladder; at each rung the mover quits (the other wins
+* :func:`escalation_ladder` -- Powell (1987, *APSR* 81(3); 1990, *Nuclear Deterrence Theory*):
+  players alternate on an n-rung ladder; at each rung the mover quits (the other wins
   the stake) or escalates, which risks disaster ``r_k``; each side's resolve ``v/(v + c)`` is
   private. Solved as an agent logit QRE (large ``lam`` ~ sequential equilibrium); the
   discrete ladder with 2-3 resolve types per side is a **[project formalisation]**.
@@ -81,13 +81,13 @@ class LadderResult:
     lam: float
 
 
-def _types(name: str, values: Sequence[float], priors: Sequence[float]) -> tuple[list[float], tuple[float, ...]]:
-    vals = [check_positive(f"{name}[{i}]", v) for i, v in enumerate(values)]
-    pri = check_distribution(f"{name}_prior", priors)
-    if len(vals) != len(pri) or not 1 <= len(vals) <= 3:
-        check_int(f"len({name})", len(vals), 1, 3)
-        check_int(f"len({name}_prior)", len(pri), len(vals), len(vals))
-    return vals, pri
+def _types(
+    vname: str, values: Sequence[float], pname: str, priors: Sequence[float]
+) -> tuple[list[float], tuple[float, ...]]:
+    check_int(f"len({vname})", len(values), 1, 3)
+    vals = [check_positive(f"{vname}[{i}]", v) for i, v in enumerate(values)]
+    check_int(f"len({pname})", len(priors), len(vals), len(vals))
+    return vals, check_distribution(pname, priors)
 
 
 def ladder_tree(
@@ -103,8 +103,8 @@ def ladder_tree(
     """The ladder as a tree: Nature draws both resolve types, A moves at odd rungs, B at even."""
     n = check_int("n_rungs", len(risks), 1, 8)
     rs = [check_probability(f"risks[{k}]", r) for k, r in enumerate(risks)]
-    va, pa = _types("values_a", values_a, prior_a)
-    vb, pb = _types("values_b", values_b, prior_b)
+    va, pa = _types("values_a", values_a, "prior_a", prior_a)
+    vb, pb = _types("values_b", values_b, "prior_b", prior_b)
     ca, cb = check_positive("cost_a", cost_a), check_positive("cost_b", cost_b)
     w = check_probability("war_share_a", war_share_a)
     T = _tree.Terminal

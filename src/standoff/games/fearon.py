@@ -5,16 +5,17 @@ DPRK, 1 = everything the US asks). War gives A ``p - c_A`` and B ``1 - p - c_B``
 probability of winning, costs are shares of the stake.
 
 * :func:`bargaining_range` -- complete information: every ``x`` in ``[p - c_A, p + c_B]`` beats
-  war for both (Fearon 1995, *IO* 49(3), p. 387-388, Fig. 1).
+  war for both (Fearon 1995, *IO* 49(3): the bargaining range).
 * :func:`risk_return` -- B's cost private, ``c_B ~ U[0, c_bar]``; A's optimal take-it-or-leave-it
   demand ``x* = p + (c_bar - c_A)/2`` and ``P(war) = (c_bar - c_A)/(2 c_bar)`` (Fearon 1995,
-  p. 395-396 and fn. 24; closed form re-derived in crisis-games.md 1.2).
+  private information and incentives to misrepresent; closed form re-derived in
+  crisis-games.md 1.2).
 * :func:`preventive_war` -- shifting power: war iff ``delta (p - p') > (1 - delta)(1 - p + c_A)``
   (Powell 2006, *IO* 60(1); **[project formalisation]** of the condition).
 * :func:`buyoff` and :func:`verification_threshold` -- bargaining over the bomb: the smallest
   per-period transfer that makes not building optimal, ``x* = max(p - c_P, p_N - c_P - (1-delta) k)``,
   and the detection probability a verification regime needs to keep a secret programme from
-  paying (Spaniel 2019, *Bargaining over the Bomb*, ch. 2-3; **[project formalisation]**, the
+  paying (Spaniel 2019, *Bargaining over the Bomb*; **[project formalisation]**, the
   simplest re-derived core, not Spaniel's full model).
 """
 
@@ -40,7 +41,7 @@ class BargainingRange:
 
 
 def bargaining_range(p: float, cost_a: float, cost_b: float) -> BargainingRange:
-    """Fearon (1995) p. 387: ``p - c_A <= x <= p + c_B``, width ``c_A + c_B`` (> 0 whenever war
+    """Fearon (1995), the bargaining range: ``p - c_A <= x <= p + c_B``, width ``c_A + c_B`` (> 0 whenever war
     is costly, so with risk neutrality and a divisible issue a peaceful deal always exists).
     The range is intersected with the issue space [0, 1].
 
@@ -70,7 +71,7 @@ class RiskReturn:
 
 
 def risk_return(p: float, cost_a: float, cost_b_max: float) -> RiskReturn:
-    """Risk-return trade-off (Fearon 1995, p. 395-396): B's cost ``c_B ~ U[0, c_bar]`` is private.
+    """Risk-return trade-off (Fearon 1995, private information): B's cost ``c_B ~ U[0, c_bar]`` is private.
 
     B accepts a demand ``x`` iff ``x <= p + c_B``, so ``P(war | x) = (x - p)/c_bar`` on
     ``[p, p + c_bar]``. A maximises ``(1 - (x-p)/c_bar) x + ((x-p)/c_bar)(p - c_A)``::
@@ -146,7 +147,7 @@ class Buyoff:
 
 
 def buyoff(p: float, p_nuclear: float, cost_p: float, build_cost: float, delta: float) -> Buyoff:
-    """Spaniel (2019) ch. 2 core: P refrains iff ``x/(1-delta) >= -k + (p_N - c_P)/(1-delta)``::
+    """Spaniel (2019), simplest core: P refrains iff ``x/(1-delta) >= -k + (p_N - c_P)/(1-delta)``::
 
         x* = max(p - c_P, p_N - c_P - (1 - delta) k)
 
@@ -182,7 +183,7 @@ def verification_threshold(
 ) -> float:
     """Minimum detection probability ``m*`` that keeps a secret programme from paying.
 
-    **[project formalisation]** of Spaniel (2019) ch. 3 (unobservable investment), written as
+    **[project formalisation]** of Spaniel (2019) on unobservable investment, written as
     the verbal condition of crisis-games.md 1.3: the deal holds iff the expected penalty from
     detection exceeds the gain from cheating, ``m * (x/(1-delta) + s * D) >= G``, with
 

@@ -29,7 +29,7 @@ demand without force. Utilities (ch. 2; for B swap the roles; ``lottery = p*U(D_
     WAR_other (self attacked):  lottery - tau - gamma
 
 Solutions: :func:`solve_spe` (backward induction), :func:`solve_qre` (agent logit QRE,
-Signorino 1999 *APSR* 93(2) eq. 1-3; McKelvey & Palfrey 1998), and :func:`solve_incomplete`
+Signorino 1999 *APSR* 93(2), logit errors on terminal utilities; McKelvey & Palfrey 1998), and :func:`solve_incomplete`
 (Nature draws B's type, dove or retaliator, with a prior; A sees neither the draw nor B's type,
 and updates by Bayes' rule along the way -- BdM&L ch. 3-4; solved as an agent QRE, whose
 large-``lam`` limit approximates a sequential equilibrium). :func:`eugene_dyad` builds the two
@@ -221,7 +221,7 @@ def _check_lam(lam: float) -> float:
 def solve_qre(a: IIGPlayer, b: IIGPlayer, lam: float) -> IIGResult:
     """Agent logit QRE of the complete-information IIG at precision ``lam`` (>= 0).
 
-    Signorino (1999) eq. 1-3 with logit errors: at each node the mover picks action ``k`` with
+    Signorino (1999) with logit errors (the recursion of crisis-games.md 1.1): at each node the mover picks action ``k`` with
     probability ``exp(lam*V_k) / sum_j exp(lam*V_j)``; ``lam = 0`` is uniform play, large ``lam``
     approaches :func:`solve_spe`.
     """

@@ -1,5 +1,5 @@
 """Trust, reassurance and spirals (Kydd 2000, *IO* 54(2); Kydd 2005, *Trust and Mistrust in
-International Relations*, ch. 2-3).
+International Relations*).
 
 **[project formalisation]** (faithful to Kydd's structure, not his exact model; crisis-games.md
 1.5 and section 7). Stage game for player i: mutual cooperation ``CC = 1``, exploited
@@ -34,7 +34,7 @@ from standoff.games._validate import (
 def cooperation_threshold(t: float, c: float) -> float:
     """Minimum trust at which a trustworthy type cooperates: ``c / (1 + c - t)``.
 
-    From ``pi*1 + (1-pi)(-c) >= pi*t + (1-pi)*0`` (Kydd 2005 ch. 2, assurance game). Check:
+    From ``pi*1 + (1-pi)(-c) >= pi*t + (1-pi)*0`` (Kydd 2005, assurance game). Check:
     ``t = 0, c = 0.5`` gives 1/3.
 
     Args:
@@ -56,7 +56,7 @@ def cooperates(trust: float, t: float, c: float) -> bool:
 
 
 def update_trust(prior: float, p_action_trustworthy: float, p_action_untrustworthy: float) -> float:
-    """Posterior trust after observing an action (Bayes' rule; Kydd 2005 ch. 3)::
+    """Posterior trust after observing an action (Bayes' rule; Kydd 2005)::
 
         pi' = pi s_T / (pi s_T + (1 - pi) s_U)
 
@@ -86,7 +86,7 @@ class Reassurance:
 def reassurance(
     prior: float, cost: float, gain_trustworthy: float, gain_untrustworthy: float
 ) -> Reassurance:
-    """Costly signal of size ``m`` (Kydd 2000 section 3; Kydd 2005 ch. 7).
+    """Costly signal of size ``m`` (Kydd 2000 on reassurance; Kydd 2005).
 
     A type sends the signal iff its gain from being trusted is at least ``m``. Separating
     equilibrium iff ``gain_untrustworthy < m <= gain_trustworthy``: then the signal reveals a

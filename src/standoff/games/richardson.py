@@ -56,7 +56,7 @@ class Equilibrium:
 
 
 def equilibrium(params: RichardsonParams) -> Equilibrium:
-    """Equilibrium and stability of the Richardson system (Richardson 1960, ch. 2)."""
+    """Equilibrium and stability of the Richardson system (Richardson 1960)."""
     a, b, m, n, g, h = params.a, params.b, params.m, params.n, params.g, params.h
     det = m * n - a * b
     if det == 0:

@@ -20,7 +20,7 @@ incomplete-information phenomena: :func:`solve_private_resolve` gives the target
 Sanctions (Morgan, Bapat & Kobayashi 2014, *CMPS* 31(5)); codes 4/5 and 8/10 (stalemate or
 settlement at the threat stage, negotiated settlement after imposition) are outside this tree.
 
-Drezner (1999, *The Sanctions Paradox*, ch. 2-3): adversaries that expect future conflict
+Drezner (1999, *The Sanctions Paradox*): adversaries that expect future conflict
 concede little. Reduced form ``x* = max(0, (k_T - E k_S)/(1 + E))`` (**[project
 formalisation]**). Sanctions busting (Early 2015, *Busted Sanctions*; Haggard & Noland 2017,
 *Hard Target*): the target's effective cost is ``k_T (1 - leak)``, with ``leak`` driven by the
@@ -58,7 +58,9 @@ class SanctionsResult:
     lam: float | None
 
 
-def _target_branch(v_s, a_s, k_s, v_t, k_t, sunk, sfx: str, tag: str) -> _tree.Decision:
+def _target_branch(
+    v_s: float, a_s: float, k_s: float, v_t: float, k_t: float, sunk: float, sfx: str, tag: str
+) -> _tree.Decision:
     S, T = 0, 1
     T_ = _tree.Terminal
     impose = _tree.Decision(
@@ -159,7 +161,7 @@ def solve_private_resolve(
 
 
 def drezner_concession(k_t: float, k_s: float, conflict_expectation: float) -> float:
-    """Target's maximum concession ``x* = max(0, (k_T - E k_S)/(1 + E))`` (Drezner 1999 ch. 2,
+    """Target's maximum concession ``x* = max(0, (k_T - E k_S)/(1 + E))`` (Drezner 1999,
     **[project formalisation]**): falls as the conflict expectation ``E >= 0`` rises, so an
     adversary concedes little even to costly sanctions and an ally concedes more."""
     kt = check_nonnegative("k_t", k_t)
