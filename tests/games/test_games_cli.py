@@ -72,7 +72,10 @@ def test_game_list(capsys):
     [
         (["fearon", "--p", "1.5"], "error: 'p': expected a value in [0, 1], got 1.5"),
         (["kydd", "--periods", "0"], "error: 'periods': expected an integer in [1, 1200], got 0"),
-        (["iig", "--scenario", "nowhere"], "error: scenario: no file or bundled scenario named 'nowhere'"),
+        (
+            ["iig", "--scenario", "nowhere"],
+            "error: scenario: no file or bundled scenario named 'nowhere'",
+        ),
         (["fearon", "--bogus", "1"], "error: No such option: --bogus"),
     ],
 )
@@ -117,13 +120,28 @@ def test_games_section_is_optional(tmp_path):
 @pytest.mark.parametrize(
     ("games", "message"),
     [
-        ({"fearon": {"p": {"value": 1.5, "assumption": "x"}}}, "games: fearon.p: expected a value in [0, 1], got 1.5"),
-        ({"fearon": {"q": {"value": 0.5, "assumption": "x"}}}, "games: fearon.q: unknown parameter"),
+        (
+            {"fearon": {"p": {"value": 1.5, "assumption": "x"}}},
+            "games: fearon.p: expected a value in [0, 1], got 1.5",
+        ),
+        (
+            {"fearon": {"q": {"value": 0.5, "assumption": "x"}}},
+            "games: fearon.q: unknown parameter",
+        ),
         ({"fearon": {"p": {"value": 0.5}}}, "expected exactly one of 'source'"),
-        ({"alignment": {"USA": {"PRK": {"value": 2, "assumption": "x"}}}}, "alignment.USA.PRK: expected a value in [-1, 1]"),
-        ({"alignment": {"USA": {"CHN": {"value": 0.1, "assumption": "x"}}}}, "games.alignment: unknown actor 'CHN'"),
+        (
+            {"alignment": {"USA": {"PRK": {"value": 2, "assumption": "x"}}}},
+            "alignment.USA.PRK: expected a value in [-1, 1]",
+        ),
+        (
+            {"alignment": {"USA": {"CHN": {"value": 0.1, "assumption": "x"}}}},
+            "games.alignment: unknown actor 'CHN'",
+        ),
         ({"poker": {}}, "games.poker: unknown key"),
-        ({"fearon": {"p": {"value": 0.5, "source": "NOPE"}}}, "games.fearon.p.source: unknown source id 'NOPE'"),
+        (
+            {"fearon": {"p": {"value": 0.5, "source": "NOPE"}}},
+            "games.fearon.p.source: unknown source id 'NOPE'",
+        ),
     ],
 )
 def test_games_section_is_validated(tmp_path, games, message):
@@ -134,7 +152,14 @@ def test_games_section_is_validated(tmp_path, games, message):
 
 
 def test_game_reads_a_scenario_file(tmp_path, capsys):
-    data = _base() | {"games": {"fearon": {"p": {"value": 0.6, "assumption": "x"}, "cost_a": {"value": 0.1, "assumption": "y"}}}}
+    data = _base() | {
+        "games": {
+            "fearon": {
+                "p": {"value": 0.6, "assumption": "x"},
+                "cost_a": {"value": 0.1, "assumption": "y"},
+            }
+        }
+    }
     path = _write(tmp_path, data)
     assert main(["scenario", "validate", str(path)]) == 0
     capsys.readouterr()

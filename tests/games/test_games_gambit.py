@@ -108,7 +108,9 @@ def test_iig_incomplete_information_matches_gambit():
 
 
 def test_escalation_ladder_matches_gambit():
-    root = brinkmanship.ladder_tree([0.05, 0.1, 0.15], [0.5, 2.0], [0.5, 0.5], [0.5, 2.0], [0.4, 0.6], 1.0, 1.0)
+    root = brinkmanship.ladder_tree(
+        [0.05, 0.1, 0.15], [0.5, 2.0], [0.5, 0.5], [0.5, 2.0], [0.4, 0.6], 1.0, 1.0
+    )
     for lam, strat in _gambit_qre(root, (1.0, 5.0)):
         ours = _tree.agent_qre(root, lam)
         assert _close(ours.outcomes, _outcomes(root, strat), 1e-5), lam

@@ -26,8 +26,14 @@ def players(draw):
         lo, hi = sorted((draw(util), draw(util)))
         out.append(
             iig.IIGPlayer(
-                u_sq=draw(util), u_win=hi, u_lose=lo, p=p,
-                alpha=draw(cost), tau=draw(cost), gamma=draw(cost), phi=draw(cost),
+                u_sq=draw(util),
+                u_win=hi,
+                u_lose=lo,
+                p=p,
+                alpha=draw(cost),
+                tau=draw(cost),
+                gamma=draw(cost),
+                phi=draw(cost),
             )
         )
     return out
@@ -135,10 +141,15 @@ def test_sanctions_private_resolve_sums_to_one(v_s, a_s, k_s, v_r, v_p, k_t, pri
 @settings(max_examples=10, deadline=None)
 @given(
     st.lists(st.floats(0.0, 0.5), min_size=1, max_size=4),
-    st.floats(0.1, 3.0), st.floats(0.1, 3.0), unit, st.floats(0.0, 20.0),
+    st.floats(0.1, 3.0),
+    st.floats(0.1, 3.0),
+    unit,
+    st.floats(0.0, 20.0),
 )
 def test_ladder_probabilities_sum_to_one(risks, v_lo, v_hi, prior, lam):
-    lad = brinkmanship.escalation_ladder(risks, [v_lo, v_hi], [1 - prior, prior], [v_hi], [1.0], lam=lam)
+    lad = brinkmanship.escalation_ladder(
+        risks, [v_lo, v_hi], [1 - prior, prior], [v_hi], [1.0], lam=lam
+    )
     assert lad.p_a_quits + lad.p_b_quits + lad.p_disaster + lad.p_war == pytest.approx(1.0)
 
 

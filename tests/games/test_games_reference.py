@@ -89,7 +89,9 @@ def test_kydd_reassurance_regimes():
 
 
 def test_kydd_spiral_is_seeded_and_pressure_lowers_trust():
-    kw = dict(prior_a=0.6, prior_b=0.5, p_trustworthy_a=0.8, p_trustworthy_b=0.8, runs=500, periods=12)
+    kw = dict(
+        prior_a=0.6, prior_b=0.5, p_trustworthy_a=0.8, p_trustworthy_b=0.8, runs=500, periods=12
+    )
     s1 = kydd.simulate_spiral(**kw, pressure=0.5, seed=3)
     s2 = kydd.simulate_spiral(**kw, pressure=0.5, seed=3)
     np.testing.assert_array_equal(s1.trust_b, s2.trust_b)
@@ -130,8 +132,12 @@ def test_iig_spe_reference_illustration():
 
 
 def test_iig_negotiation_when_both_retaliate():
-    a = iig.IIGPlayer(u_sq=-0.5, u_win=1.0, u_lose=-1.0, p=0.5, alpha=0.5, tau=0.5, gamma=0.2, phi=1.0)
-    b = iig.IIGPlayer(u_sq=-0.5, u_win=1.0, u_lose=-1.0, p=0.5, alpha=0.5, tau=0.5, gamma=0.2, phi=1.0)
+    a = iig.IIGPlayer(
+        u_sq=-0.5, u_win=1.0, u_lose=-1.0, p=0.5, alpha=0.5, tau=0.5, gamma=0.2, phi=1.0
+    )
+    b = iig.IIGPlayer(
+        u_sq=-0.5, u_win=1.0, u_lose=-1.0, p=0.5, alpha=0.5, tau=0.5, gamma=0.2, phi=1.0
+    )
     assert a.retaliates() and b.retaliates()
     assert iig.solve_spe(a, b).most_likely == "NEG"
 
@@ -139,8 +145,12 @@ def test_iig_negotiation_when_both_retaliate():
 def test_iig_first_strike_war_under_complete_information():
     # A has a first-strike advantage (tau > alpha) and would not retaliate itself, B would:
     # A pre-empts (U(WAR_A) > U(CAP_A) >= U(WAR_B))
-    a = iig.IIGPlayer(u_sq=-0.5, u_win=1.0, u_lose=-1.0, p=0.5, alpha=0.1, tau=1.5, gamma=0.1, phi=0.2)
-    b = iig.IIGPlayer(u_sq=-0.5, u_win=1.0, u_lose=-1.0, p=0.5, alpha=0.3, tau=0.3, gamma=0.1, phi=1.0)
+    a = iig.IIGPlayer(
+        u_sq=-0.5, u_win=1.0, u_lose=-1.0, p=0.5, alpha=0.1, tau=1.5, gamma=0.1, phi=0.2
+    )
+    b = iig.IIGPlayer(
+        u_sq=-0.5, u_win=1.0, u_lose=-1.0, p=0.5, alpha=0.3, tau=0.3, gamma=0.1, phi=1.0
+    )
     assert not a.retaliates() and b.retaliates()
     res = iig.solve_spe(a, b)
     assert res.outcomes["WAR_A"] == 1.0
@@ -166,10 +176,16 @@ def test_eugene_operationalisation():
     caps = {"USA": 100, "PRK": 20, "CHN": 70}
     align = {("USA", "PRK"): -0.8, ("USA", "CHN"): -0.2, ("PRK", "CHN"): 0.4}
     # USA: 100*1.8; PRK: 20*1.8; CHN leans PRK: 70*0.6
-    assert iig.prevail_probability("USA", "PRK", caps, align) == pytest.approx(180 / (180 + 36 + 42))
+    assert iig.prevail_probability("USA", "PRK", caps, align) == pytest.approx(
+        180 / (180 + 36 + 42)
+    )
     assert iig.prevail_probability("PRK", "USA", caps, align) == pytest.approx(78 / 258)
     a, b = iig.eugene_dyad(
-        "USA", "PRK", capabilities=caps, alignment=align, risk={"USA": 0.0, "PRK": 0.0},
+        "USA",
+        "PRK",
+        capabilities=caps,
+        alignment=align,
+        risk={"USA": 0.0, "PRK": 0.0},
         costs={"USA": {"alpha": 0.1}},
     )
     assert a.p + b.p == pytest.approx(1.0) and a.alpha == 0.1 and b.alpha == 0.0
@@ -178,7 +194,9 @@ def test_eugene_operationalisation():
 # ------------------------------------------------------------------ sanctions
 def test_sanctions_complete_information_check_cases():
     # credible threat (k_S < a_S) and v_T <= k_T: the target complies at the threat stage
-    assert sanctions.solve_threat_game(1.0, 0.5, 0.2, 0.5, 1.0).outcomes["threat_acquiescence"] == 1.0
+    assert (
+        sanctions.solve_threat_game(1.0, 0.5, 0.2, 0.5, 1.0).outcomes["threat_acquiescence"] == 1.0
+    )
     # target would defy: the sender does not threaten
     assert sanctions.solve_threat_game(1.0, 0.5, 0.2, 2.0, 1.0).outcomes["no_threat"] == 1.0
     # a defiant target and an incredible threat (k_S > a_S): no threat either

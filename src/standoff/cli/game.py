@@ -44,7 +44,13 @@ def _fmt(v: Any) -> str:
         return f"{v:.4g}"
     if isinstance(v, list):
         if len(v) > 8:
-            return "[" + ", ".join(_fmt(x) for x in v[:4]) + ", ..., " + _fmt(v[-1]) + f"] ({len(v)} values)"
+            return (
+                "["
+                + ", ".join(_fmt(x) for x in v[:4])
+                + ", ..., "
+                + _fmt(v[-1])
+                + f"] ({len(v)} values)"
+            )
         return "[" + ", ".join(_fmt(x) for x in v) + "]"
     return str(v)
 
@@ -62,13 +68,18 @@ def _print(obj: dict[str, Any], indent: int = 0) -> None:
 
 
 def _print_result(res: dict[str, Any]) -> None:
-    console.print(f"[bold]{res['title']}[/bold]" + (f"  (scenario {res['scenario']})" if res["scenario"] else ""))
+    console.print(
+        f"[bold]{res['title']}[/bold]"
+        + (f"  (scenario {res['scenario']})" if res["scenario"] else "")
+    )
     body = {k: v for k, v in res.items() if k not in ("inputs", "scenario", "utilities")}
     _print(body)
     console.print("inputs:", markup=False)
     for name, e in res["inputs"].items():
         why = e.get("source") and f"source {e['source']}" or e.get("assumption") or ""
-        console.print(f"  {name} = {_fmt(e['value'])}  [{e['from']}{': ' + why if why else ''}]", markup=False)
+        console.print(
+            f"  {name} = {_fmt(e['value'])}  [{e['from']}{': ' + why if why else ''}]", markup=False
+        )
 
 
 def _make_command(model: str):
@@ -102,12 +113,18 @@ def _make_command(model: str):
     ]
     sig += [
         inspect.Parameter(
-            "scenario", inspect.Parameter.KEYWORD_ONLY,
-            default=typer.Option(None, "--scenario", help="Take parameters from this scenario (bundled name or YAML file)."),
+            "scenario",
+            inspect.Parameter.KEYWORD_ONLY,
+            default=typer.Option(
+                None,
+                "--scenario",
+                help="Take parameters from this scenario (bundled name or YAML file).",
+            ),
             annotation=str | None,
         ),
         inspect.Parameter(
-            "json_out", inspect.Parameter.KEYWORD_ONLY,
+            "json_out",
+            inspect.Parameter.KEYWORD_ONLY,
             default=typer.Option(False, "--json", help="Machine-readable output."),
             annotation=bool,
         ),

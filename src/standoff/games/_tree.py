@@ -111,7 +111,9 @@ def _values(node: Node, sigma: Strategy, cache: dict[int, np.ndarray]) -> np.nda
     if isinstance(node, Terminal):
         v = np.asarray(node.payoffs, dtype=float)
     elif isinstance(node, Chance):
-        v = sum(p * _values(c, sigma, cache) for p, c in zip(node.probs, node.children, strict=True))
+        v = sum(
+            p * _values(c, sigma, cache) for p, c in zip(node.probs, node.children, strict=True)
+        )
     else:
         probs = sigma[node.infoset]
         v = sum(p * _values(c, sigma, cache) for p, c in zip(probs, node.children, strict=True))
@@ -274,7 +276,16 @@ def _continuation(root: Node, lam_target: float) -> Strategy:
     if lam_target == 0:
         return uniform
     # payoff scale sets how fast play sharpens with lam
-    scale = max(1e-9, float(np.ptp(np.concatenate([np.asarray(t.payoffs) for t in walk(root) if isinstance(t, Terminal)]))))
+    scale = max(
+        1e-9,
+        float(
+            np.ptp(
+                np.concatenate(
+                    [np.asarray(t.payoffs) for t in walk(root) if isinstance(t, Terminal)]
+                )
+            )
+        ),
+    )
     lam = 0.0
     step = min(lam_target, 0.5 / scale)
     while lam < lam_target:

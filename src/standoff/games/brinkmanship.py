@@ -123,7 +123,9 @@ def ladder_tree(
             ("disaster", "survive"),
             (T(f"disaster@{k + 1}", (-ca, -cb)), rung(k + 1, ia, ib)),
         )
-        return _tree.Decision(mover, f"rung {k + 1} ({own})", ("Quit", "Escalate"), (quit_, esc), opp)
+        return _tree.Decision(
+            mover, f"rung {k + 1} ({own})", ("Quit", "Escalate"), (quit_, esc), opp
+        )
 
     kids, probs, labels = [], [], []
     for ia in range(len(va)):

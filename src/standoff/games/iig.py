@@ -145,7 +145,9 @@ def _branches(a: IIGPlayer, b: IIGPlayer, sfx: str, tag: str) -> _tree.Decision:
     """The IIG below the root; B's information sets carry ``sfx`` (its type), A's do not."""
     A, B = 0, 1
 
-    def dec(player: int, name: str, actions: tuple[str, ...], *children: _tree.Node) -> _tree.Decision:
+    def dec(
+        player: int, name: str, actions: tuple[str, ...], *children: _tree.Node
+    ) -> _tree.Decision:
         iset = name + (sfx if player == B else "")
         return _tree.Decision(player, iset, actions, tuple(children), tag)
 
@@ -285,7 +287,11 @@ def eugene_utilities(risk: float, similarity: float) -> tuple[float, float, floa
     """
     r = risk_exponent(risk)
     s = check_range("similarity", similarity, -1.0, 1.0)
-    return 2.0 - 4.0 * 0.5**r, 2.0 - 4.0 * ((1.0 + s) / 4.0) ** r, 2.0 - 4.0 * ((3.0 - s) / 4.0) ** r
+    return (
+        2.0 - 4.0 * 0.5**r,
+        2.0 - 4.0 * ((1.0 + s) / 4.0) ** r,
+        2.0 - 4.0 * ((3.0 - s) / 4.0) ** r,
+    )
 
 
 def similarity(alignment: Mapping[tuple[str, str], float], i: str, j: str) -> float | None:
@@ -316,7 +322,9 @@ def prevail_probability(
         s_ik, s_jk = similarity(alignment, i, k), similarity(alignment, j, k)
         if s_ik is None or s_jk is None:
             continue
-        d = check_range(f"similarity[{i},{k}]", s_ik, -1, 1) - check_range(f"similarity[{j},{k}]", s_jk, -1, 1)
+        d = check_range(f"similarity[{i},{k}]", s_ik, -1, 1) - check_range(
+            f"similarity[{j},{k}]", s_jk, -1, 1
+        )
         den += c * abs(d)
         if d > 0:
             num += c * d

@@ -83,7 +83,13 @@ PARAMS: dict[str, dict[str, Param]] = {
         for p in (
             _p("lam", 0, 1e6, 5.0, "logit precision (0 = uniform play; large = rational play)"),
             _p("prior_retaliator", 0, 1, 0.5, "A's prior that B retaliates when attacked"),
-            _p("p", 0, 1, 0.5, "A's probability of prevailing (overrides the capability-based estimate)"),
+            _p(
+                "p",
+                0,
+                1,
+                0.5,
+                "A's probability of prevailing (overrides the capability-based estimate)",
+            ),
             _p("similarity", -1, 1, -0.5, "alliance-portfolio similarity of A and B (tau_b)"),
             _p("risk_a", -1, 1, 0.0, "A's risk attitude R (-1 averse .. 1 acceptant)"),
             _p("risk_b", -1, 1, 0.0, "B's risk attitude R"),
@@ -103,7 +109,9 @@ PARAMS: dict[str, dict[str, Param]] = {
         for p in (
             _p("p", 0, 1, 0.6, "A's probability of winning a war (share of the stake)"),
             _p("cost_a", 0, INF, 0.1, "A's cost of war (share of the stake)"),
-            _p("cost_b_max", 0, INF, 0.3, "upper bound of B's private cost of war, c_B ~ U[0, max]"),
+            _p(
+                "cost_b_max", 0, INF, 0.3, "upper bound of B's private cost of war, c_B ~ U[0, max]"
+            ),
             _p("p_future", 0, 1, 0.5, "A's war share after a power shift (preventive-war check)"),
             _p("delta", 0, 0.999, 0.9, "per-period discount factor"),
             _p("p_nuclear", 0, 1, 0.6, "B's per-period share as a nuclear power (buy-off)"),

@@ -48,13 +48,13 @@ def _bar(x: float) -> str:
 
 def _table(rows: list[tuple[str, float]], head: tuple[str, str]) -> str:
     body = "".join(
-        f"<tr><td>{escape(k)}</td><td style=\"text-align:right\">{_pct(v)}</td><td>{_bar(v)}</td></tr>"
+        f'<tr><td>{escape(k)}</td><td style="text-align:right">{_pct(v)}</td><td>{_bar(v)}</td></tr>'
         for k, v in rows
     )
     return (
         '<table style="border-collapse:collapse">'
-        f"<thead><tr><th style=\"text-align:left\">{escape(head[0])}</th>"
-        f"<th style=\"text-align:right\">{escape(head[1])}</th><th></th></tr></thead>"
+        f'<thead><tr><th style="text-align:left">{escape(head[0])}</th>'
+        f'<th style="text-align:right">{escape(head[1])}</th><th></th></tr></thead>'
         f"<tbody>{body}</tbody></table>"
     )
 
@@ -75,7 +75,10 @@ def briefing_section(scenario: Scenario) -> str:
         "calibrated forecasts. Reproduce with <code>standoff game MODEL --scenario "
         f"{escape(scenario.name)}</code>.</p>",
         f"<h3>Negotiate or fight: International Interaction Game ({a} vs {b})</h3>",
-        _table([(_GROUP_LABELS[x], g["probabilities"][x]) for x in _GROUP_LABELS], ("Outcome", "Probability")),
+        _table(
+            [(_GROUP_LABELS[x], g["probabilities"][x]) for x in _GROUP_LABELS],
+            ("Outcome", "Probability"),
+        ),
         f"<p>{a} is uncertain whether {b} would retaliate if attacked (prior "
         f"{_pct(g['inputs']['prior_retaliator']['value'])}); logit precision "
         f"&lambda; = {g['inputs']['lam']['value']:g}. Probability that {a} prevails: "
@@ -89,7 +92,9 @@ def briefing_section(scenario: Scenario) -> str:
         + f". Under complete information and full rationality the outcome would be "
         f"<b>{escape(g['complete_information']['spe_outcome'])}</b>.</p>",
         f"<h3>Sanctions threat game ({a} sender, {b} target)</h3>",
-        _table([(_TIES_LABELS[x], s["outcomes"][x]) for x in _TIES_LABELS], ("Outcome", "Probability")),
+        _table(
+            [(_TIES_LABELS[x], s["outcomes"][x]) for x in _TIES_LABELS], ("Outcome", "Probability")
+        ),
         f"<p>China/Russia leakage removes {_pct(s['leakage'])} of the sanctions' bite. After "
         f"defiance the sender believes the target resolute with probability "
         f"{_pct(s['posterior_resolute_after_defiance'] or 0.0)}.</p>",
@@ -113,7 +118,8 @@ def briefing_section(scenario: Scenario) -> str:
         + f". A reassurance signal of the assumed cost is {escape(k['reassurance']['regime'])}"
         + (
             " and would lift trust above the threshold."
-            if k["reassurance"]["regime"] == "separating" and k["reassurance"]["cooperates_after_signal"]
+            if k["reassurance"]["regime"] == "separating"
+            and k["reassurance"]["cooperates_after_signal"]
             else "."
         )
         + f" Simulated over {k['spiral']['months']} months with the assumed pressure, mean trust ends at "

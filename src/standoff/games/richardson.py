@@ -105,7 +105,9 @@ def fit_monthly(x: Sequence[float], y: Sequence[float]) -> Fit:
     xs = np.asarray(x, dtype=float)
     ys = np.asarray(y, dtype=float)
     if xs.ndim != 1 or xs.shape != ys.shape:
-        raise UsageError(f"'x' and 'y' must be 1-D series of equal length; got {xs.shape} and {ys.shape}")
+        raise UsageError(
+            f"'x' and 'y' must be 1-D series of equal length; got {xs.shape} and {ys.shape}"
+        )
     if len(xs) < 5:
         raise UsageError(f"'x' and 'y' must have at least 5 months; got {len(xs)}")
     if not (np.isfinite(xs).all() and np.isfinite(ys).all()):
@@ -122,9 +124,21 @@ def fit_monthly(x: Sequence[float], y: Sequence[float]) -> Fit:
     fx = cx[0] * ys[:-1] - cx[1] * xs[:-1] + cx[2]
     fy = cy[0] * xs[:-1] - cy[1] * ys[:-1] + cy[2]
     params = RichardsonParams(
-        a=float(cx[0]), b=float(cy[0]), m=float(cx[1]), n=float(cy[1]), g=float(cx[2]), h=float(cy[2])
+        a=float(cx[0]),
+        b=float(cy[0]),
+        m=float(cx[1]),
+        n=float(cy[1]),
+        g=float(cx[2]),
+        h=float(cy[2]),
     )
     return Fit(params=params, r2_x=r2(dx, fx), r2_y=r2(dy, fy), n_obs=len(dx))
 
 
-__all__ = ["Equilibrium", "Fit", "RichardsonParams", "equilibrium", "fit_monthly", "simulate_monthly"]
+__all__ = [
+    "Equilibrium",
+    "Fit",
+    "RichardsonParams",
+    "equilibrium",
+    "fit_monthly",
+    "simulate_monthly",
+]

@@ -64,17 +64,25 @@ def _target_branch(
     S, T = 0, 1
     T_ = _tree.Terminal
     impose = _tree.Decision(
-        T, "target after imposition" + sfx, ("Comply", "Defy"),
+        T,
+        "target after imposition" + sfx,
+        ("Comply", "Defy"),
         (T_("imposed_acquiescence", (v_s - k_s, -v_t - sunk * k_t)), T_("stalemate", (-k_s, -k_t))),
         tag,
     )
     sender = _tree.Decision(
-        S, "sender after defiance", ("BackDown", "Impose"),
-        (T_("sender_capitulation", (-a_s, 0.0)), impose), tag,
+        S,
+        "sender after defiance",
+        ("BackDown", "Impose"),
+        (T_("sender_capitulation", (-a_s, 0.0)), impose),
+        tag,
     )
     return _tree.Decision(
-        T, "target facing a threat" + sfx, ("Comply", "Defy"),
-        (T_("threat_acquiescence", (v_s, -v_t)), sender), tag,
+        T,
+        "target facing a threat" + sfx,
+        ("Comply", "Defy"),
+        (T_("threat_acquiescence", (v_s, -v_t)), sender),
+        tag,
     )
 
 
@@ -100,8 +108,14 @@ def threat_tree(
 
 
 def private_resolve_tree(
-    v_s: float, a_s: float, k_s: float, v_t_resolute: float, v_t_pliable: float, k_t: float,
-    prior_resolute: float, sunk: float = 0.25,
+    v_s: float,
+    a_s: float,
+    k_s: float,
+    v_t_resolute: float,
+    v_t_pliable: float,
+    k_t: float,
+    prior_resolute: float,
+    sunk: float = 0.25,
 ) -> _tree.Node:
     """Nature draws the target's type; the sender's two decisions pool both types."""
     v_s, a_s, k_s, k_t = _check(v_s, a_s, k_s, k_t)
@@ -115,8 +129,11 @@ def private_resolve_tree(
         body = _target_branch(v_s, a_s, k_s, v_t, k_t, sunk, f" [{tag}]", tag)
         branches.append(
             _tree.Decision(
-                0, "sender", ("NoThreat", "Threaten"),
-                (_tree.Terminal("no_threat", (0.0, 0.0)), body), tag,
+                0,
+                "sender",
+                ("NoThreat", "Threaten"),
+                (_tree.Terminal("no_threat", (0.0, 0.0)), body),
+                tag,
             )
         )
     return _tree.Chance((pr, 1.0 - pr), ("resolute", "pliable"), tuple(branches))
@@ -138,7 +155,12 @@ def _result(sol: _tree.Solution) -> SanctionsResult:
 
 
 def solve_threat_game(
-    v_s: float, a_s: float, k_s: float, v_t: float, k_t: float, lam: float | None = None,
+    v_s: float,
+    a_s: float,
+    k_s: float,
+    v_t: float,
+    k_t: float,
+    lam: float | None = None,
     sunk: float = 0.25,
 ) -> SanctionsResult:
     """Complete information: the SPE (``lam=None``) or the agent logit QRE at ``lam``."""
@@ -149,8 +171,15 @@ def solve_threat_game(
 
 
 def solve_private_resolve(
-    v_s: float, a_s: float, k_s: float, v_t_resolute: float, v_t_pliable: float, k_t: float,
-    prior_resolute: float, lam: float = 20.0, sunk: float = 0.25,
+    v_s: float,
+    a_s: float,
+    k_s: float,
+    v_t_resolute: float,
+    v_t_pliable: float,
+    k_t: float,
+    prior_resolute: float,
+    lam: float = 20.0,
+    sunk: float = 0.25,
 ) -> SanctionsResult:
     """Private target resolve: agent logit QRE at ``lam`` (large ``lam`` ~ sequential
     equilibrium). ``beliefs`` holds the sender's posterior that the target is resolute after
