@@ -193,8 +193,9 @@ def _package(root: Node, sigma: Strategy, lam: float | None) -> Solution:
         members = sets[name]
         if len(members) > 1:
             d: dict[str, float] = {}
-            for m, w in zip(members, b, strict=True):
-                d[m.tag or str(len(d))] = d.get(m.tag or str(len(d)), 0.0) + float(w)
+            for idx, (m, w) in enumerate(zip(members, b, strict=True)):
+                key = m.tag or f"node {idx}"
+                d[key] = d.get(key, 0.0) + float(w)
             beliefs[name] = d
     pay = tuple(float(x) for x in _values(root, sigma, {}))
     return Solution(strategy, outcome_distribution(root, sigma), pay, beliefs, lam)
