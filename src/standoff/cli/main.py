@@ -13,8 +13,11 @@ from pathlib import Path
 
 import typer
 
+from standoff.cli import brief as brief_cmd
 from standoff.cli import game as game_cmd
+from standoff.cli import history as history_cmd
 from standoff.cli import scenario as scenario_cmd
+from standoff.cli import bargain as bargain_cmd
 from standoff.cli._common import State, err_console
 from standoff.errors import StandoffError
 
@@ -42,7 +45,10 @@ def _root(
     ctx.obj = State(db=db, history_dir=history)
 
 
+app.add_typer(history_cmd.app, name="history")
 app.add_typer(scenario_cmd.app, name="scenario")
+app.command("brief")(brief_cmd.brief)
+app.command("bargain")(bargain_cmd.bargain)
 app.add_typer(game_cmd.app, name="game")
 
 

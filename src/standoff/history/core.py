@@ -105,7 +105,12 @@ class History:
                 raw = read_store(db_path, list(BASE_TABLES))
                 return cls({n: coerce_types(n, df) for n, df in raw.items()}, origin=origin)
             tables = _parse_dir(src)
-            stored = ensure_store(db_path, {**tables, "monthly": build_monthly(tables)}, fp)
+            try:
+                stored = ensure_store(db_path, {**tables, "monthly": build_monthly(tables)}, fp)
+            except DataError:
+                if db is not None:
+                    raise  # the user asked for this file: say why it cannot be written
+                return cls(tables, origin=origin)  # default location unwritable: stay in memory
             return cls(stored, origin=origin)
         return cls(_parse_dir(src), origin=origin)
 

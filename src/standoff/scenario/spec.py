@@ -212,6 +212,8 @@ class Scenario(_Strict):
     sources: list[SourceRef] = Field(default_factory=list)
     actors: list[Actor]
     issues: list[Issue] = Field(default_factory=list)
+    policies: list[Policy] = Field(default_factory=list)
+    parameters: dict[str, Sourced] = Field(default_factory=dict)
     games: GameParams | None = None
 
     @model_validator(mode="after")
@@ -230,6 +232,16 @@ class Scenario(_Strict):
         dup = {i for i in iss if iss.count(i) > 1}
         if dup:
             raise ValueError(f"issues: duplicate id {sorted(dup)[0]!r}")
+        pol = [p.id for p in self.policies]
+        dup = {i for i in pol if pol.count(i) > 1}
+        if dup:
+            raise ValueError(f"policies: duplicate id {sorted(dup)[0]!r}")
+        unknown_params = sorted(set(self.parameters) - set(MODEL_PARAMETERS))
+        if unknown_params:
+            raise ValueError(
+                f"parameters: unknown parameter {unknown_params[0]!r} "
+                f"(expected one of {', '.join(MODEL_PARAMETERS)})"
+            )
         for k, issue in enumerate(self.issues):
             unknown = [a for a in issue.positions if a not in ids]
             if unknown:
@@ -264,9 +276,23 @@ class Scenario(_Strict):
             for actor, st in i.positions.items():
                 out.append((f"issues.{i.id}.positions.{actor}.position", st.position))
                 out.append((f"issues.{i.id}.positions.{actor}.salience", st.salience))
+        for p in self.policies:
+            for j, iv in enumerate(p.interventions):
+                out.extend(iv.sourced_values(f"policies.{p.id}.interventions[{j}]"))
+        for name, val in self.parameters.items():
+            out.append((f"parameters.{name}", val))
         if self.games is not None:
             out += self.games.sourced_values()
         return out
+
+    def policy(self, policy_id: str) -> Policy:
+        for p in self.policies:
+            if p.id == policy_id:
+                return p
+        raise ScenarioError(
+            f"policies: unknown policy {policy_id!r} in scenario {self.name!r} "
+            f"(expected one of {', '.join(p.id for p in self.policies) or 'none defined'})"
+        )
 
     def positions_frame(self, issue_id: str):
         """Actors' capability, position and salience on one issue, as a DataFrame."""
@@ -283,6 +309,17 @@ class Scenario(_Strict):
             for a, st in issue.positions.items()
         ]
         return pd.DataFrame(rows)
+
+
+#: Model parameters a scenario may set (``parameters:``), each a Sourced value; defaults and
+#: meanings in :mod:`standoff.dynamics.model`.
+MODEL_PARAMETERS = ("war_prior_mean", "war_prior_weight", "war_tension_effect")
+
+# The policy models use Sourced (defined above); import them after it and resolve the
+# forward reference in Scenario.
+from standoff.scenario.policy import Policy  # noqa: E402
+
+Scenario.model_rebuild()
 
 
 # ---------------------------------------------------------------------- loading
@@ -357,9 +394,9 @@ def load_scenario(name_or_path: str | Path, *, known_sources: set[str] | None = 
 
 def _check_source_ids(scn: Scenario, path: Path, known: set[str] | None) -> None:
     if known is None:
-        from standoff.history.core import bundled_dir
-
         import pandas as pd
+
+        from standoff.history.core import bundled_dir
 
         known = set(pd.read_csv(bundled_dir() / "sources.csv", dtype=str)["id"])
     known = known | {s.id for s in scn.sources}

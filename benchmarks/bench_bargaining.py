@@ -1,0 +1,80 @@
+"""Time per EUM round and peak memory for n = 10 ... 1000 actors.
+
+Run: ``python benchmarks/bench_bargaining.py [--quick]``. Prints a table: median wall time
+of one round (E6-E10: risk exponents, probabilities, expected utilities, offers, update) in
+clean and Scholz mode, over several repetitions, and the peak memory traced by tracemalloc
+during one clean round. Inputs are random (seeded) actors on a 0-100 scale.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+import tracemalloc
+from pathlib import Path
+
+import numpy as np
+
+try:
+    import standoff  # noqa: F401
+except ImportError:  # not installed: run from a source checkout
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+
+from standoff.bargaining.eum import step
+from standoff.bargaining.inputs import make_problem
+
+SIZES = (10, 50, 100, 500, 1000)
+
+
+def problem(n: int, seed: int = 0):
+    rng = np.random.default_rng(seed)
+    return make_problem(
+        [f"a{k}" for k in range(n)],
+        rng.uniform(0.1, 1.0, n),
+        np.round(rng.uniform(0, 100, n), 1),
+        rng.uniform(0.1, 1.0, n),
+        scale=(0, 100),
+    )
+
+
+def time_round(p, mode: str, reps: int) -> float:
+    z = (p.position - p.position.min()) / np.ptp(p.position)
+    w, s = p.weight, p.salience
+    step(z, w, s, mode=mode, log=False)  # warm-up
+    times = []
+    for _ in range(reps):
+        t0 = time.perf_counter()
+        step(z, w, s, mode=mode, log=False)
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times)
+
+
+def peak_memory(p) -> int:
+    z = (p.position - p.position.min()) / np.ptp(p.position)
+    tracemalloc.start()
+    tracemalloc.reset_peak()
+    step(z, p.weight, p.salience, mode="clean", log=False)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    return peak
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true", help="fewer repetitions")
+    args = ap.parse_args(argv)
+    print("EUM: time per round (median of repetitions) and peak traced memory (one clean round)")
+    print(f"{'n':>6} {'clean ms/round':>15} {'scholz ms/round':>16} {'peak MiB':>9} {'reps':>5}")
+    for n in SIZES:
+        p = problem(n)
+        reps = 3 if args.quick else max(3, min(50, 20_000 // (n * 10)))
+        clean = time_round(p, "clean", reps)
+        scholz = time_round(p, "scholz", reps)
+        peak = peak_memory(p)
+        print(f"{n:>6} {clean * 1e3:>15.2f} {scholz * 1e3:>16.2f} {peak / 2**20:>9.1f} {reps:>5}")
+
+
+if __name__ == "__main__":
+    main()

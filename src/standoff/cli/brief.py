@@ -1,0 +1,59 @@
+"""``standoff brief``: print a short summary and write the HTML briefing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from standoff.cli._common import console, emit_json, state
+
+
+def brief(
+    ctx: typer.Context,
+    out: Path = typer.Option(Path("out/briefing.html"), "--out", help="HTML file to write."),
+    scenario: str = typer.Option("korea-now", "--scenario", help="Scenario name or YAML file."),
+    claims: str = typer.Option(None, "--claims", help="Claims YAML file (default: bundled korea-2018)."),
+    as_of: str = typer.Option(None, "--as-of", help="Describe the history as of this date (YYYY-MM-DD)."),
+    json_out: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
+) -> None:
+    """Write the HTML briefing (the main job of `make run`) and print its key numbers."""
+    from standoff.history.claims import load_claims
+    from standoff.report.brief import write_briefing
+    from standoff.scenario import load_scenario
+
+    scn = load_scenario(scenario)  # validate inputs before any work
+    cf, _ = load_claims(claims)
+    h = state(ctx).history()
+    if as_of:
+        h = h.as_of(as_of)
+    path, k = write_briefing(out, h, scn, cf)
+    if json_out:
+        emit_json(k)
+        return
+    by_leader = ", ".join(f"{n} {c}" for n, c in k["missiles_by_leader"].items())
+    c = k["claims"]
+    console.print(f"[bold]standoff briefing[/bold]: the Korean nuclear standoff as of {k['as_of']}")
+    console.print(
+        f"  missiles tested (CNS unit): {k['missiles']} to {k['launches_through']} ({by_leader}); ICBMs {k['icbm']}",
+        markup=False,
+    )
+    console.print(
+        f"  nuclear tests: {k['nuclear_tests']} (last {k['last_nuclear_test']}); UNSC resolutions adopted: "
+        f"{k['resolutions_adopted']}, vetoed drafts: {k['vetoed_drafts']}; sanctions categories in force: "
+        f"{k['sanctions_categories_in_force']}/{k['sanctions_categories_total']}",
+        markup=False,
+    )
+    last = k["last_talks"]
+    console.print(
+        f"  diplomacy: {k['summits']} summits, {k['agreements']} agreements; last talks with the US or ROK: "
+        f"{last['event'] if last else 'none'} ({last['date'] if last else ''})",
+        markup=False,
+    )
+    console.print(
+        f"  claims (2018 debate): {c['supported']} supported, {c['not supported']} not supported, "
+        f"{c['not checkable']} not checkable",
+        markup=False,
+    )
+    console.print(f"  scenario: {scn.name} (as of {scn.as_of})", markup=False)
+    console.print(f"wrote {path}", markup=False)

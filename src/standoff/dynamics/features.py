@@ -1,0 +1,145 @@
+"""Monthly state variables and lagged covariates of the standoff model.
+
+Everything here is a deterministic function of the monthly panel (``History.monthly``) and
+so inherits its as-of discipline. The same functions update the state month by month in the
+simulator (:mod:`standoff.dynamics.simulate`), so that fitted and simulated dynamics agree.
+
+**Tension index** ([project formalisation], after Goldstein 1992, values from
+``shared/reference/crisis-games.md`` section 3.3): each month's events get a conflict score
+
+    c_t = 7.2 x launch days (CAMEO 150 "demonstrate military power", Goldstein -7.2)
+        + 10  x nuclear tests (top of the scale; CAMEO has no test code, see the reference)
+        + 8.0 x new UNSC sanctions resolutions (163 "impose sanctions", -8.0)
+        + 5.0 x vetoed drafts (129 "veto", -5.0)
+        + 7.0 x collapses of talks (164 "halt negotiations", -7.0)
+        + 5.0 x other CSIS provocations (clashes, incursions; project weight)
+        - 7.0 x months with talks held (046 "engage in negotiation", +7.0)
+        - 7.0 x months with a US/ROK summit (project weight, as 046)
+        - 8.0 x agreements signed (057 "sign formal agreement", +8.0)
+
+(signs flipped so that conflict is positive), and tension accumulates with a monthly decay
+``tension_t = DECAY x tension_{t-1} + c_t`` (DECAY = 0.7, a half-life of about two months).
+Covariates use ``tension/10``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+DECAY = 0.7
+TENSION_WEIGHTS = {
+    "launch_days": 7.2,
+    "nuclear": 10.0,
+    "resolution": 8.0,
+    "veto": 5.0,
+    "collapse": 7.0,
+    "provocation_other": 5.0,
+    "talks": -7.0,
+    "summit": -7.0,
+    "agreement_signed": -8.0,
+}
+
+#: covariates of each component (all dated before the month they explain, except the
+#: same-month DPRK tests in the UNSC-response component, drawn first within a month)
+COMPONENTS: dict[str, tuple[str, ...]] = {
+    "launches": ("const", "kju", "l1", "l12", "tension", "talks_recent", "agreement", "sanc_recent", "sanc_level"),
+    "icbm": ("const", "kju", "l12", "tension", "agreement"),
+    "nuclear": ("const", "kju", "l12", "tension", "agreement"),
+    "resolution": ("const", "nuc_now", "icbm_now", "l1", "tension"),
+    "talks": ("const", "talks_recent", "agreement", "tension", "sanc_recent", "kju"),
+    "summit": ("const", "talks_recent", "kju", "tension"),
+    "agreement_sign": ("const", "talks_recent", "summit_recent"),
+    "agreement_collapse": ("const", "tension", "l1"),
+}
+
+
+def monthly_state(panel: pd.DataFrame) -> pd.DataFrame:
+    """Observed state per month: the event indicators the model explains, and tension."""
+    p = panel
+    f = lambda c: p[c].astype("Float64").fillna(0).to_numpy(dtype=float)  # noqa: E731
+    st = pd.DataFrame(
+        {
+            "month": p["month"].to_numpy(),
+            "launches": p["launches"].astype("Float64").to_numpy(dtype=float, na_value=np.nan),
+            "launch_days": p["launch_days"].astype("Float64").to_numpy(dtype=float, na_value=np.nan),
+            "icbm": (f("launches_icbm") > 0).astype(float),
+            "nuclear": (f("nuclear_tests") > 0).astype(float),
+            "resolution": (f("sanctions_resolutions") > 0).astype(float),
+            "veto": f("vetoed_drafts"),
+            "talks": (f("talks_held") > 0).astype(float),
+            "summit": (f("summit_us_rok") > 0).astype(float),
+            "agreement": f("agreement_in_force"),
+            "agreement_signed": f("agreements_signed"),
+            "collapse": f("collapses"),
+            "provocation_other": f("provocations_other"),
+            "sanctions_index": f("sanctions_intensity"),
+            "kju": (p["leader"] == "Kim Jong Un").astype(float).to_numpy(),
+        }
+    )
+    st["tension"] = tension_series(st)
+    # coverage: launches unknown -> the month cannot be used to fit
+    st["observed"] = ~np.isnan(st["launches"].to_numpy()) & p["talks_held"].notna().to_numpy()
+    return st
+
+
+def conflict_score(
+    launch_days, nuclear, resolution, veto, collapse, provocation_other, talks, summit, agreement_signed
+):
+    w = TENSION_WEIGHTS
+    return (
+        w["launch_days"] * launch_days
+        + w["nuclear"] * nuclear
+        + w["resolution"] * resolution
+        + w["veto"] * veto
+        + w["collapse"] * collapse
+        + w["provocation_other"] * provocation_other
+        + w["talks"] * talks
+        + w["summit"] * summit
+        + w["agreement_signed"] * agreement_signed
+    )
+
+
+def tension_series(st: pd.DataFrame) -> np.ndarray:
+    c = conflict_score(
+        np.nan_to_num(st["launch_days"].to_numpy(dtype=float)),
+        st["nuclear"].to_numpy(),
+        st["resolution"].to_numpy(),
+        st["veto"].to_numpy(),
+        st["collapse"].to_numpy(),
+        st["provocation_other"].to_numpy(),
+        st["talks"].to_numpy(),
+        st["summit"].to_numpy(),
+        st["agreement_signed"].to_numpy(),
+    )
+    out = np.empty_like(c)
+    acc = 0.0
+    for i, v in enumerate(c):  # a 500-step recursion: a loop is clearest and fast enough
+        acc = DECAY * acc + v
+        out[i] = acc
+    return out
+
+
+def design(st: pd.DataFrame) -> pd.DataFrame:
+    """Covariates for month t built from the state up to t-1 (and same-month DPRK tests)."""
+    lag = lambda c, k=1: st[c].shift(k)  # noqa: E731
+    launches = st["launches"]
+    roll = lambda s, k: s.shift(1).rolling(k, min_periods=k)  # noqa: E731
+    x = pd.DataFrame(
+        {
+            "month": st["month"],
+            "const": 1.0,
+            "kju": st["kju"],
+            "l1": np.log1p(lag("launches")),
+            "l12": np.log1p(roll(launches, 12).mean()),
+            "tension": lag("tension") / 10.0,
+            "talks_recent": (roll(st["talks"], 3).max() > 0).astype(float),
+            "summit_recent": (roll(st["summit"], 3).max() > 0).astype(float),
+            "agreement": lag("agreement"),
+            "sanc_recent": (roll(st["resolution"], 6).max() > 0).astype(float),
+            "sanc_level": lag("sanctions_index") / 100.0,
+            "nuc_now": ((st["nuclear"] + lag("nuclear").fillna(0)) > 0).astype(float),
+            "icbm_now": ((st["icbm"] + lag("icbm").fillna(0)) > 0).astype(float),
+        }
+    )
+    return x

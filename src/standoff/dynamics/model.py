@@ -1,0 +1,183 @@
+"""The monthly state model of the standoff, estimated from ``History.as_of(D)``.
+
+State per month: missile launches (count), ICBM launch, nuclear test, new UNSC sanctions
+resolution, the sanctions-intensity index, talks held, US/ROK summit, agreement in force
+(signed / collapsed), the tension index (:mod:`.features`) and war (absorbing).
+
+Components (covariates in :data:`standoff.dynamics.features.COMPONENTS`):
+
+* launches: negative binomial (NB2) on lagged launches (last month, 12-month mean), tension,
+  recent talks, agreement in force, recent sanctions, the sanctions level and the Kim Jong Un
+  era (statsmodels ML);
+* ICBM launch, nuclear test, new sanctions resolution (responding to the same or previous
+  month's tests; a veto-era indicator once a draft has been vetoed), talks, summit, agreement
+  signing (when none is in force) and collapse (when one is): logistic hazards with weakly
+  informative Gaussian priors (:mod:`.estimate`);
+* war: the documented prior of :mod:`.war`, times ``exp(war_tension_effect x (tension/10 -
+  mean))`` [project formalisation; the tension effect is an analyst assumption, default 0.5].
+
+Fitting reads only the as-of view. The fitting window runs from 1994-01 (start of the
+diplomacy record) to the last month whose launches are covered; months after it and up to
+the as-of date are *nowcast* by the simulator with every observed value fixed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from standoff._dates import parse_cut
+from standoff.dynamics.estimate import Fit, fit_logit, fit_negbin
+from standoff.dynamics.features import COMPONENTS, design, monthly_state
+from standoff.dynamics.war import PRIOR_MEAN, PRIOR_WEIGHT, WarPrior, war_prior
+from standoff.errors import UsageError
+from standoff.history.core import History
+
+FIT_START = "1994-01"
+#: model parameters and their defaults (a scenario's ``parameters:`` may override them)
+DEFAULT_PARAMETERS = {
+    "war_prior_mean": PRIOR_MEAN,
+    "war_prior_weight": PRIOR_WEIGHT,
+    "war_tension_effect": 0.5,
+}
+RESOLUTION_COVARIATES = (*COMPONENTS["resolution"], "veto_era")
+#: the state fixed (observed) during nowcast months, when the panel has it
+NOWCAST_FIXED = ("nuclear", "resolution", "talks", "summit", "agreement", "collapse", "veto", "provocation_other")
+
+
+@dataclass
+class FittedModel:
+    """Estimated components plus the state the simulation starts from."""
+
+    as_of: pd.Timestamp
+    fit_window: tuple[str, str]
+    components: dict[str, Fit]
+    war: WarPrior
+    parameters: dict[str, float]
+    state: pd.DataFrame  # observed monthly state, FIT_START .. panel end
+    first_forecast_month: str
+    nowcast_months: list[str]
+    nowcast_fixed: dict[str, np.ndarray]
+    sanction_increments: np.ndarray
+    missiles_per_launch_day: float
+    tension_mean: float
+    notes: list[str] = field(default_factory=list)
+
+    def coefficient_table(self) -> list[dict]:
+        rows = []
+        for name, fit in self.components.items():
+            for r in fit.table():
+                rows.append({"component": name, "model": fit.kind, "n": fit.n, "events": fit.events, **r})
+        return rows
+
+
+def _xy(st: pd.DataFrame, x: pd.DataFrame, name: str, mask: np.ndarray):
+    cols = RESOLUTION_COVARIATES if name == "resolution" else COMPONENTS[name]
+    target = {
+        "launches": "launches",
+        "icbm": "icbm",
+        "nuclear": "nuclear",
+        "resolution": "resolution",
+        "talks": "talks",
+        "summit": "summit",
+        "agreement_sign": "agreement",
+        "agreement_collapse": "agreement",
+    }[name]
+    y = st[target].to_numpy(float)
+    if name == "agreement_sign":
+        mask = mask & (x["agreement"].to_numpy() == 0)
+    elif name == "agreement_collapse":
+        mask = mask & (x["agreement"].to_numpy() == 1)
+        y = 1.0 - y  # collapse = the agreement is no longer in force
+    X = x.loc[:, list(cols)].to_numpy(float)
+    ok = mask & np.isfinite(X).all(axis=1) & np.isfinite(y)
+    return X[ok], y[ok], tuple(cols)
+
+
+def fit(
+    history: History,
+    as_of: str | dt.date | pd.Timestamp | None = None,
+    parameters: dict[str, float] | None = None,
+) -> FittedModel:
+    """Fit every component on ``history.as_of(as_of)`` (default: the history's own cut or end)."""
+    if as_of is not None:
+        h = history.as_of(as_of)
+    elif history.as_of_date is not None:
+        h = history
+    else:
+        h = history.as_of(history.latest_date)
+    cut = h.as_of_date
+    params = {**DEFAULT_PARAMETERS, **(parameters or {})}
+    unknown = set(params) - set(DEFAULT_PARAMETERS)
+    if unknown:
+        raise UsageError(f"parameters: unknown {sorted(unknown)[0]!r}")
+
+    panel = h.monthly
+    panel = panel[panel["month"] >= FIT_START].reset_index(drop=True)
+    if len(panel) < 60:
+        raise UsageError(
+            f"as_of: {cut.date()} leaves {len(panel)} months of history after {FIT_START}; "
+            "the model needs at least 60"
+        )
+    st = monthly_state(panel)
+    x = design(st)
+    x["veto_era"] = (st["veto"].cumsum().shift(1).fillna(0) > 0).astype(float)
+    observed = st["observed"].to_numpy()
+    last_obs = int(np.flatnonzero(observed)[-1])
+    mask = observed.copy()
+    mask[last_obs + 1 :] = False
+
+    comps: dict[str, Fit] = {}
+    for name in COMPONENTS:
+        X, y, cols = _xy(st, x, name, mask)
+        comps[name] = fit_negbin(X, y, cols) if name == "launches" else fit_logit(X, y, cols)
+
+    # nowcast: panel months after the last month with launches observed
+    now_idx = np.arange(last_obs + 1, len(st))
+    fixed = {}
+    for col in NOWCAST_FIXED:
+        fixed[col] = st[col].to_numpy(float)[now_idx]
+    last_month = pd.Period(st["month"].iloc[-1], freq="M")
+
+    res = st["resolution"].to_numpy() > 0
+    idx = st["sanctions_index"].to_numpy()
+    prev = np.r_[0.0, idx[:-1]]
+    incr = (idx - prev)[res & (idx - prev > 0)]
+    if incr.size == 0:
+        incr = np.array([5.0])
+    days = st["launch_days"].to_numpy(float)
+    la = st["launches"].to_numpy(float)
+    ok = np.isfinite(days) & (days > 0)
+    ratio = float(la[ok].sum() / days[ok].sum()) if ok.any() else 1.0
+
+    wp = war_prior(cut.year, params["war_prior_mean"], params["war_prior_weight"])
+    notes = []
+    if len(now_idx):
+        notes.append(
+            f"launch data end {h.coverage_end('launches').date()}: months {st['month'].iloc[now_idx[0]]} .. "
+            f"{st['month'].iloc[now_idx[-1]]} are nowcast (launches simulated, other observed events fixed)"
+        )
+    return FittedModel(
+        as_of=cut,
+        fit_window=(st["month"].iloc[int(np.flatnonzero(mask)[0])], st["month"].iloc[last_obs]),
+        components=comps,
+        war=wp,
+        parameters=params,
+        state=st,
+        first_forecast_month=str(last_month + 1),
+        nowcast_months=list(st["month"].iloc[now_idx]),
+        nowcast_fixed=fixed,
+        sanction_increments=incr,
+        missiles_per_launch_day=ratio,
+        tension_mean=float(np.nanmean(st["tension"].to_numpy()[mask])) / 10.0,
+        notes=notes,
+    )
+
+
+def fit_from_scenario(history: History, scenario) -> FittedModel:
+    """Fit as of the scenario's date with its ``parameters`` (values only; sources are in the file)."""
+    params = {k: v.value for k, v in scenario.parameters.items()}
+    return fit(history, parse_cut(scenario.as_of), params)

@@ -1,0 +1,260 @@
+"""Claims as data: statements from a debate checked against the history.
+
+A claims file (YAML) lists claims; each claim has its text and one or more *checks*. A check
+is a SQL query on the history (DuckDB dialect, run on the ``History.as_of`` view of the
+file's or the claim's ``as_of`` date), a comparator and a tolerance. Verdicts:
+
+* ``supported``: every check holds;
+* ``not supported``: a check returns a value that fails its comparator;
+* ``not checkable``: the claim has no check (its ``reason`` says why), a query returns no
+  value, or the data do not cover the period the claim needs (``requires``).
+
+Comparators: ``eq``/``ne`` (with absolute ``tolerance``), ``lt``, ``le``, ``gt``, ``ge``,
+``between`` (``value: [lo, hi]``, inclusive), ``rel`` (relative tolerance). Strings compare
+with ``eq``/``ne`` only.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from importlib import resources
+from pathlib import Path
+from typing import Any, Literal
+
+import duckdb
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from standoff.errors import ClaimsError
+from standoff.history.core import History
+
+Op = Literal["eq", "ne", "lt", "le", "gt", "ge", "between", "rel"]
+VERDICTS = ("supported", "not supported", "not checkable")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Check(_Strict):
+    label: str | None = None
+    query: str
+    op: Op
+    value: float | str | list[float]
+    tolerance: float = Field(default=0.0, ge=0.0)
+
+    @model_validator(mode="after")
+    def _shape(self) -> Check:
+        if self.op == "between":
+            if not (isinstance(self.value, list) and len(self.value) == 2 and self.value[0] <= self.value[1]):
+                raise ValueError("value: 'between' expects [low, high] with low <= high")
+        elif isinstance(self.value, list):
+            raise ValueError(f"value: '{self.op}' expects a single number or string")
+        elif isinstance(self.value, str) and self.op not in ("eq", "ne"):
+            raise ValueError(f"value: '{self.op}' expects a number, got a string")
+        return self
+
+    def expected(self) -> str:
+        v = self.value
+        sym = {"eq": "=", "ne": "!=", "lt": "<", "le": "<=", "gt": ">", "ge": ">="}
+        if self.op == "between":
+            return f"between {v[0]:g} and {v[1]:g}"
+        if self.op == "rel":
+            return f"{v:g} within {self.tolerance:.0%}"
+        if isinstance(v, str):
+            return f"{sym[self.op]} {v!r}"
+        tol = f" ± {self.tolerance:g}" if self.tolerance and self.op in ("eq", "ne") else ""
+        return f"{sym[self.op]} {v:g}{tol}"
+
+    def holds(self, x: Any) -> bool:
+        v = self.value
+        if isinstance(v, str):
+            same = str(x) == v
+            return same if self.op == "eq" else not same
+        x = float(x)
+        if self.op == "eq":
+            return abs(x - v) <= self.tolerance
+        if self.op == "ne":
+            return abs(x - v) > self.tolerance
+        if self.op == "lt":
+            return x < v
+        if self.op == "le":
+            return x <= v
+        if self.op == "gt":
+            return x > v
+        if self.op == "ge":
+            return x >= v
+        if self.op == "between":
+            return v[0] <= x <= v[1]
+        return abs(x - v) <= self.tolerance * abs(v)  # rel
+
+
+class ContextQuery(_Strict):
+    """A number shown next to a claim without being judged."""
+
+    label: str
+    query: str
+
+
+class Requirement(_Strict):
+    table: str
+    through: dt.date
+
+
+class Claim(_Strict):
+    id: str
+    text: str
+    speaker: str | None = None
+    as_of: dt.date | None = None
+    checks: list[Check] = Field(default_factory=list)
+    requires: list[Requirement] = Field(default_factory=list)
+    reason: str | None = Field(default=None, description="why the claim cannot be checked")
+    context: list[ContextQuery] = Field(default_factory=list)
+    note: str | None = None
+
+    @model_validator(mode="after")
+    def _checkable(self) -> Claim:
+        if not self.checks and not self.reason:
+            raise ValueError("expected 'checks' or a 'reason' why the claim is not checkable")
+        return self
+
+
+class ClaimsFile(_Strict):
+    title: str
+    as_of: dt.date
+    context: str | None = None
+    claims: list[Claim]
+
+    @model_validator(mode="after")
+    def _ids(self) -> ClaimsFile:
+        ids = [c.id for c in self.claims]
+        dup = sorted({i for i in ids if ids.count(i) > 1})
+        if dup:
+            raise ValueError(f"claims: duplicate id {dup[0]!r}")
+        return self
+
+
+def bundled_claims() -> dict[str, Path]:
+    root = Path(str(resources.files("standoff") / "data" / "claims"))
+    return {p.stem: p for p in sorted(root.glob("*.yaml"))}
+
+
+def load_claims(path: str | Path | None = None) -> tuple[ClaimsFile, Path]:
+    """Load a claims file (default: the bundled ``korea-2018``); errors name file and key."""
+    if path is None:
+        p = bundled_claims()["korea-2018"]
+    else:
+        p = Path(path)
+        if not p.is_file() and str(path) in bundled_claims():
+            p = bundled_claims()[str(path)]
+    if not p.is_file():
+        raise ClaimsError(f"{p}: file not found")
+    try:
+        data = yaml.safe_load(p.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}: " if mark is not None else ""
+        raise ClaimsError(f"{p}: {where}expected valid YAML ({getattr(exc, 'problem', None) or exc})") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ClaimsError(f"{p}: cannot read ({exc})") from None
+    if not isinstance(data, dict):
+        raise ClaimsError(f"{p}: expected a YAML mapping with 'title', 'as_of' and 'claims'")
+    try:
+        return ClaimsFile.model_validate(data), p
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        loc = "".join(f"[{x}]" if isinstance(x, int) else f".{x}" for x in err["loc"]).lstrip(".")
+        msg = err["msg"].removeprefix("Value error, ")
+        if err["type"] == "missing":
+            msg = "expected a value (required)"
+        elif err["type"] == "extra_forbidden":
+            msg = "unknown key"
+        raise ClaimsError(f"{p}: {loc}: {msg}") from None
+
+
+def _scalar(con: duckdb.DuckDBPyConnection, sql: str, where: str) -> Any:
+    try:
+        row = con.execute(sql).fetchone()
+    except duckdb.Error as exc:
+        first = str(exc).strip().splitlines()[0]
+        raise ClaimsError(f"{where}: query failed: {first}") from None
+    if row is None or row[0] is None:
+        return None
+    v = row[0]
+    if isinstance(v, float) and math.isnan(v):
+        return None
+    if isinstance(v, (dt.date, dt.datetime)):
+        return v.isoformat()[:10]
+    return v
+
+
+def evaluate_claims(history: History, claims: ClaimsFile, origin: str = "claims") -> list[dict]:
+    """Evaluate every claim; returns one dict per claim (JSON-ready)."""
+    views: dict[dt.date, tuple[History, duckdb.DuckDBPyConnection]] = {}
+    results = []
+    try:
+        for k, claim in enumerate(claims.claims):
+            cut = claim.as_of or claims.as_of
+            if cut not in views:
+                h = history
+                if history.as_of_date is None or history.as_of_date.date() > cut:
+                    h = history.as_of(cut)
+                views[cut] = (h, h.connect())
+            h, con = views[cut]
+            results.append(_evaluate_one(h, con, claim, f"{origin}: claims[{k}] ({claim.id})"))
+    finally:
+        for _, con in views.values():
+            con.close()
+    return results
+
+
+def _evaluate_one(h: History, con, claim: Claim, where: str) -> dict:
+    out = {
+        "id": claim.id,
+        "text": claim.text,
+        "speaker": claim.speaker,
+        "as_of": str(h.as_of_date.date()) if h.as_of_date is not None else None,
+        "verdict": None,
+        "value": None,
+        "checks": [],
+        "context": [],
+        "reason": claim.reason,
+        "note": claim.note,
+    }
+    gaps = []
+    for req in claim.requires:
+        end = h.coverage_end(req.table)
+        if end is None or end.date() < req.through:
+            gaps.append(
+                f"{req.table} data end {end.date() if end is not None else 'nowhere'}, "
+                f"before {req.through.isoformat()}"
+            )
+    holds = []
+    for j, chk in enumerate(claim.checks):
+        x = _scalar(con, chk.query, f"{where}.checks[{j}]")
+        ok = None if x is None else chk.holds(x)
+        if isinstance(x, float):
+            x = round(x, 4)
+        out["checks"].append({"label": chk.label, "value": x, "expected": chk.expected(), "holds": ok})
+        holds.append(ok)
+    for j, ctx in enumerate(claim.context):
+        x = _scalar(con, ctx.query, f"{where}.context[{j}]")
+        out["context"].append({"label": ctx.label, "value": round(x, 4) if isinstance(x, float) else x})
+    if claim.checks:
+        out["value"] = out["checks"][0]["value"]
+    elif out["context"]:
+        out["value"] = out["context"][0]["value"]
+    if not claim.checks:
+        out["verdict"] = "not checkable"
+    elif gaps:
+        out["verdict"] = "not checkable"
+        out["reason"] = "; ".join(gaps)
+    elif any(h_ is False for h_ in holds):
+        out["verdict"] = "not supported"
+    elif any(h_ is None for h_ in holds):
+        out["verdict"] = "not checkable"
+        out["reason"] = out["reason"] or "a query returned no value"
+    else:
+        out["verdict"] = "supported"
+    return out

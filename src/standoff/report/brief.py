@@ -1,0 +1,278 @@
+"""The HTML briefing (``standoff brief``, the job behind ``make run``).
+
+A single self-contained HTML file (charts embedded as PNG, no external assets): key
+numbers, launches by year/type/leader, the sanctions and diplomacy timelines, the claims
+table, the scenario's actors and positions with their provenance, and the data sources
+with their licences. Later capabilities (bargaining, crisis games, forecasts) add sections
+through :data:`SECTION_PROVIDERS`.
+
+The briefing reads results; it never fits or forecasts anything itself. It is
+deterministic for a given history, scenario and claims file (no timestamps).
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from standoff.errors import UsageError
+from standoff.history.charts import figure_png, img_tag, make_chart
+from standoff.history.claims import ClaimsFile, evaluate_claims
+from standoff.history.core import History
+from standoff.history.schema import MEASURES
+from standoff.scenario import Scenario
+
+e = html.escape
+
+
+@dataclass
+class BriefContext:
+    history: History  # the as-of view the briefing describes
+    scenario: Scenario | None
+    claims: ClaimsFile | None
+    claim_results: list[dict]
+
+
+#: Extra sections: (title, provider). A provider returns an HTML fragment, or "" to skip.
+#: Later capabilities register here (e.g. bargaining forecasts, crisis games).
+def _bargaining(ctx: BriefContext) -> str:
+    if ctx.scenario is None or not ctx.scenario.issues:
+        return ""
+    from standoff.bargaining.report import briefing_section
+
+    return briefing_section(ctx.scenario)
+
+
+SECTION_PROVIDERS: list[tuple[str, Callable[[BriefContext], str]]] = [
+    ("Bargaining: where the negotiation would settle", _bargaining),
+]
+
+
+def key_numbers(h: History) -> dict:
+    la, nt = h.tables["launches"], h.tables["nuclear_tests"]
+    sa, dp = h.tables["sanctions"], h.tables["diplomacy"]
+    adopted = sa["adopted"].fillna(False).astype(bool)
+    to2017 = la[la["date"] <= "2017-12-31"].groupby("leader").size()
+    kju, others = int(to2017.get("Kim Jong Un", 0)), int(to2017.drop("Kim Jong Un", errors="ignore").sum())
+    with_us_rok = dp["participants"].fillna("").str.contains(r"\b(?:USA|KOR)\b")
+    talks = dp[dp["kind"].isin(["talks", "summit"]) & with_us_rok]
+    last_talks = talks.sort_values("date_start").iloc[-1] if len(talks) else None
+    regime = h.sanctions_regime()
+    return {
+        "as_of": str((h.as_of_date or h.latest_date).date()),
+        "missiles": int(len(la)),
+        "launches_through": str(h.coverage_end("launches").date()),
+        "icbm": int((la["type"] == "ICBM").sum()),
+        "last_launch": None if la.empty else str(la["date"].max().date()),
+        "missiles_by_leader": {k: int(v) for k, v in la.groupby("leader").size().items()},
+        "kju_ratio_through_2017": round(kju / others, 2) if others else None,
+        "nuclear_tests": int(len(nt)),
+        "last_nuclear_test": None if nt.empty else str(nt["date"].max().date()),
+        "resolutions_adopted": int((adopted & (sa["kind"] != "panel_renewal")).sum()),
+        "sanctions_resolutions": int((adopted & sa["kind"].isin(["sanctions", "designations"])).sum()),
+        "vetoed_drafts": int((sa["kind"] == "vetoed_draft").sum()),
+        "sanctions_categories_in_force": int((regime["level"] > 0).sum()),
+        "sanctions_categories_total": len(MEASURES),
+        "summits": int((dp["kind"] == "summit").sum()),
+        "agreements": int((dp["kind"] == "agreement").sum()),
+        "last_talks": None if last_talks is None else {
+            "date": str(last_talks["date_start"].date()), "event": last_talks["event"]
+        },
+    }
+
+
+def _table(df: pd.DataFrame, cols: list[str], headers: list[str] | None = None) -> str:
+    head = "".join(f"<th>{e(h)}</th>" for h in (headers or cols))
+    body = []
+    for _, r in df.iterrows():
+        cells = []
+        for c in cols:
+            v = r[c]
+            if isinstance(v, pd.Timestamp):
+                v = "" if pd.isna(v) else str(v.date())
+            elif v is None or (isinstance(v, float) and pd.isna(v)) or v is pd.NA:
+                v = ""
+            cells.append(f"<td>{e(str(v))}</td>")
+        body.append("<tr>" + "".join(cells) + "</tr>")
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+
+
+def _caps_note(regime: pd.DataFrame) -> str:
+    caps = [
+        f"{label} capped at {regime.attrs[key]:,} barrels a year"
+        for key, label in (("refined_petroleum_cap_bbl", "refined petroleum"), ("crude_oil_cap_bbl", "crude oil"))
+        if regime.attrs.get(key)
+    ]
+    return f"<p>Oil: {'; '.join(caps)}.</p>" if caps else "<p>No UNSC oil cap in force.</p>"
+
+
+def _chart(h: History, kind: str) -> str:
+    return img_tag(figure_png(make_chart(h, kind)), kind)
+
+
+def _claims_section(ctx: BriefContext) -> str:
+    if ctx.claims is None:
+        return ""
+    rows = []
+    for r in ctx.claim_results:
+        says = "; ".join(f"{c['label']}: {c['value']} (claim: {c['expected']})" for c in r["checks"])
+        if not says:
+            says = "; ".join(f"{c['label']}: {c['value']}" for c in r["context"])
+        if r["verdict"] == "not checkable" and r["reason"]:
+            says = (says + ". " if says else "") + r["reason"]
+        cls = r["verdict"].replace(" ", "-")
+        rows.append(
+            f"<tr><td>{e(r['text'])}</td><td class='{cls}'>{e(r['verdict'])}</td><td>{e(says)}</td></tr>"
+        )
+    return (
+        f"<p>{e(ctx.claims.title)}, checked against the history as of {ctx.claims.as_of}. "
+        "Each claim's query, comparator and tolerance are in the claims file.</p>"
+        "<table><thead><tr><th>claim</th><th>verdict</th><th>what the data give</th></tr></thead>"
+        f"<tbody>{''.join(rows)}</tbody></table>"
+    )
+
+
+def _scenario_section(ctx: BriefContext) -> str:
+    s = ctx.scenario
+    if s is None:
+        return ""
+    parts = [f"<p><b>{e(s.title)}</b> (scenario <code>{e(s.name)}</code>, as of {s.as_of}). "
+             f"{e(s.description or '')}</p>"]
+    values = s.sourced_values()
+    n_src = sum(v.source is not None for _, v in values)
+    parts.append(
+        f"<p>{len(values)} values: {n_src} with a source, {len(values) - n_src} analyst assumptions "
+        "(each with its rationale; see <code>standoff scenario show</code>).</p>"
+    )
+    actors = pd.DataFrame(
+        [{"id": a.id, "name": a.name, "capability": f"{a.capability.value:g}",
+          "provenance": a.capability.source or "assumption: " + (a.capability.assumption or "")}
+         for a in s.actors]
+    )
+    parts.append(_table(actors, list(actors.columns)))
+    for issue in s.issues:
+        df = pd.DataFrame(
+            [{"actor": a, "position": f"{st.position.value:g}", "salience": f"{st.salience.value:g}",
+              "provenance": st.position.source or "assumption: " + (st.position.assumption or "")}
+             for a, st in issue.positions.items()]
+        )
+        parts.append(
+            f"<h4>{e(issue.title)}</h4><p>{e(issue.question or '')} Scale {issue.scale.min:g} = "
+            f"{e(issue.scale.low)}; {issue.scale.max:g} = {e(issue.scale.high)}.</p>"
+            + _table(df, list(df.columns))
+        )
+    return "".join(parts)
+
+
+def build_briefing(ctx: BriefContext) -> tuple[str, dict]:
+    """Render the briefing; returns (html, key numbers)."""
+    h = ctx.history
+    k = key_numbers(h)
+    sa = h.tables["sanctions"].copy()
+    sa["measures"] = sa["measures_added"].fillna("")
+    sa["status"] = sa["adopted"].map({True: "adopted", False: "failed (veto)"})
+    dp = h.tables["diplomacy"]
+    agr = dp[dp["kind"] == "agreement"]
+    meetings = dp[dp["kind"].isin(["talks", "summit", "collapse"])]
+    regime = h.sanctions_regime()
+    regime_rows = regime[regime["level"] > 0].assign(
+        level=lambda d: d["level"].map({1: "partial", 2: "comprehensive"})
+    )
+    leaders_txt = ", ".join(f"{n} {c}" for n, c in k["missiles_by_leader"].items())
+    sections = [
+        ("Key numbers", f"""
+<ul>
+<li><b>{k['missiles']}</b> missiles tested (CNS/NTI unit: one per missile) from 1984 to {k['launches_through']}
+({leaders_txt}); {k['icbm']} ICBMs; last launch in the data {k['last_launch']}.</li>
+<li>Through 2017 Kim Jong Un's missiles were <b>{k['kju_ratio_through_2017']}x</b> those of his father and
+grandfather combined.</li>
+<li><b>{k['nuclear_tests']}</b> nuclear tests, the last on {k['last_nuclear_test']}.</li>
+<li><b>{k['resolutions_adopted']}</b> UNSC resolutions on the file ({k['sanctions_resolutions']} adding sanctions or
+designations), {k['vetoed_drafts']} vetoed drafts; {k['sanctions_categories_in_force']} of
+{k['sanctions_categories_total']} measure categories in force.</li>
+<li>{k['summits']} summits and {k['agreements']} agreements since 1994; last talks or summit with the US or the ROK:
+{e(k['last_talks']['event']) if k['last_talks'] else 'none'} ({k['last_talks']['date'] if k['last_talks'] else ''}).</li>
+</ul>"""),
+        ("Missile tests", _chart(h, "launches-by-year")
+         + "<div class='row'>" + _chart(h, "launches-by-leader") + _chart(h, "launches-by-type") + "</div>"
+         + "<p class='note'>2025-2026 rows are preliminary upstream; counts after the last CNS update are unknown, "
+           "not zero.</p>"),
+        ("Sanctions", _chart(h, "sanctions")
+         + "<p class='note'>Index: equal-weight share of measure categories in force, 1 = partial, 2 = comprehensive "
+           "(a standoff formalisation; see the README).</p>"
+         + _table(sa, ["document", "date", "status", "vote", "trigger", "measures"])
+         + "<h4>Regime in force</h4>" + _table(regime_rows, ["category", "level", "since_document"])
+         + _caps_note(regime)),
+        ("Diplomacy", _chart(h, "diplomacy")
+         + "<h4>Agreements</h4>"
+         + _table(agr, ["date_start", "event", "participants", "in_force_to", "end_basis"],
+                  ["signed", "agreement", "parties", "in force to", "how it ended"])
+         + "<h4>Talks, summits and collapses</h4>"
+         + _table(meetings, ["date_start", "kind", "track", "event", "outcome"])),
+        ("Claims of the 2018 debate", _claims_section(ctx)),
+        ("Scenario", _scenario_section(ctx)),
+    ]
+    for title, provider in SECTION_PROVIDERS:
+        frag = provider(ctx)
+        if frag:
+            sections.append((title, frag))
+    src = h.tables["sources"]
+    cov = h.tables["coverage"]
+    sections.append(
+        ("Data, coverage and licences",
+         _table(cov, ["table", "start", "end", "note"])
+         + """<p>Raw data: CNS/NTI missile test database via nagix/nk-missile-tests (Apache-2.0 repository;
+NTI terms not verified), CSIS Beyond Parallel provocations via stiles/north-korea-provocations (CC0),
+UNSC vetoes via world-politics-datalab (MIT). Curated tables: every row carries source ids, listed below;
+'GK' marks general knowledge not found in a cited source.</p>"""
+         + _table(src, ["id", "kind", "citation"]))
+    )
+    toc = "".join(f"<li><a href='#s{i}'>{e(t)}</a></li>" for i, (t, _) in enumerate(sections))
+    body = "".join(f"<h2 id='s{i}'>{e(t)}</h2>{frag}" for i, (t, frag) in enumerate(sections))
+    title = f"standoff briefing: the Korean nuclear standoff as of {k['as_of']}"
+    page = f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>{e(title)}</title>
+<style>
+body {{ font-family: system-ui, sans-serif; max-width: 1150px; margin: 2em auto; padding: 0 1em; color: #222; }}
+table {{ border-collapse: collapse; font-size: 12px; margin: 0.5em 0 1em; width: 100%; }}
+th, td {{ border: 1px solid #ddd; padding: 3px 6px; vertical-align: top; text-align: left; }}
+th {{ background: #f4f4f4; }}
+.supported {{ color: #1a7f37; font-weight: bold; }} .not-supported {{ color: #c62828; font-weight: bold; }}
+.not-checkable {{ color: #9a6700; font-weight: bold; }}
+.note {{ font-size: 12px; color: #555; }} .row img {{ max-width: 49%; }}
+</style></head><body>
+<h1>{e(title)}</h1>
+<p class="note">Generated by standoff from the sourced history ({e(h.origin)}). Every number below is computed
+from the tables; nothing dated after {k['as_of']} is used.</p>
+<ol>{toc}</ol>
+{body}
+</body></html>
+"""
+    return page, k
+
+
+def write_briefing(
+    out: str | Path,
+    history: History,
+    scenario: Scenario | None = None,
+    claims: ClaimsFile | None = None,
+) -> tuple[Path, dict]:
+    """Build and write the briefing atomically; returns (path, key numbers + claim tally)."""
+    out = Path(out)
+    if out.suffix.lower() not in (".html", ".htm"):
+        raise UsageError(f"--out: expected a path ending in .html, got {str(out)!r}")
+    results = evaluate_claims(history, claims) if claims is not None else []
+    page, k = build_briefing(BriefContext(history, scenario, claims, results))
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp = out.with_name(f".{out.name}.tmp")
+        tmp.write_text(page, encoding="utf-8")
+        tmp.replace(out)
+    except OSError as exc:
+        raise UsageError(f"--out: cannot write {out} ({exc.strerror})") from None
+    tally = {v: sum(r["verdict"] == v for r in results) for v in ("supported", "not supported", "not checkable")}
+    return out, {**k, "claims": tally, "briefing": str(out)}
