@@ -18,6 +18,7 @@ from standoff.cli import game as game_cmd
 from standoff.cli import history as history_cmd
 from standoff.cli import scenario as scenario_cmd
 from standoff.cli import bargain as bargain_cmd
+from standoff.cli import forecast as forecast_cmd
 from standoff.cli._common import State, err_console
 from standoff.errors import StandoffError
 
@@ -49,6 +50,9 @@ app.add_typer(history_cmd.app, name="history")
 app.add_typer(scenario_cmd.app, name="scenario")
 app.command("brief")(brief_cmd.brief)
 app.command("bargain")(bargain_cmd.bargain)
+app.command("forecast")(forecast_cmd.forecast)
+app.command("compare")(forecast_cmd.compare)
+app.command("evidence")(forecast_cmd.evidence)
 app.add_typer(game_cmd.app, name="game")
 
 

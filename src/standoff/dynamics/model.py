@@ -13,8 +13,11 @@ Components (covariates in :data:`standoff.dynamics.features.COMPONENTS`):
   month's tests; a veto-era indicator once a draft has been vetoed), talks, summit, agreement
   signing (when none is in force) and collapse (when one is): logistic hazards with weakly
   informative Gaussian priors (:mod:`.estimate`);
-* war: the documented prior of :mod:`.war`, times ``exp(war_tension_effect x (tension/10 -
-  mean))`` [project formalisation; the tension effect is an analyst assumption, default 0.5].
+* war: the documented prior of :mod:`.war`, times ``exp(war_tension_effect x z)`` where
+  ``z`` is tension standardised on the fitting window and clipped to [-3, 3] [project
+  formalisation; the effect is an analyst assumption, default 0.25 per standard deviation,
+  i.e. at most x2.1 at three standard deviations: history has no Korean war since 1953 to
+  identify it].
 
 Fitting reads only the as-of view. The fitting window runs from 1994-01 (start of the
 diplomacy record) to the last month whose launches are covered; months after it and up to
@@ -41,11 +44,14 @@ FIT_START = "1994-01"
 DEFAULT_PARAMETERS = {
     "war_prior_mean": PRIOR_MEAN,
     "war_prior_weight": PRIOR_WEIGHT,
-    "war_tension_effect": 0.5,
+    "war_tension_effect": 0.25,
 }
 RESOLUTION_COVARIATES = (*COMPONENTS["resolution"], "veto_era")
 #: the state fixed (observed) during nowcast months, when the panel has it
-NOWCAST_FIXED = ("nuclear", "resolution", "talks", "summit", "agreement", "collapse", "veto", "provocation_other")
+NOWCAST_FIXED = (
+    "nuclear", "resolution", "talks", "summit", "agreement", "collapse", "veto", "provocation_other",
+    "sanctions_index",
+)
 
 
 @dataclass
@@ -64,6 +70,8 @@ class FittedModel:
     sanction_increments: np.ndarray
     missiles_per_launch_day: float
     tension_mean: float
+    tension_sd: float
+    launch_cap: float
     notes: list[str] = field(default_factory=list)
 
     def coefficient_table(self) -> list[dict]:
@@ -173,6 +181,8 @@ def fit(
         sanction_increments=incr,
         missiles_per_launch_day=ratio,
         tension_mean=float(np.nanmean(st["tension"].to_numpy()[mask])) / 10.0,
+        launch_cap=2.0 * float(np.nanmax(st["launches"].to_numpy(float)[mask])),
+        tension_sd=max(float(np.nanstd(st["tension"].to_numpy()[mask])) / 10.0, 1e-6),
         notes=notes,
     )
 

@@ -6,7 +6,8 @@ A policy lives in a scenario file under ``policies:``. Each intervention is one 
     a scheduled change of the sanctions-intensity index (``delta`` index points: positive =
     new measures, negative = relief) in horizon months ``start``, then every ``every`` months
     until ``end``. Its effect on launches, talks, ... comes from the **fitted model** (the
-    ``sanc_level`` and, with ``counts_as_resolution: true``, ``sanc_recent`` covariates).
+    ``sanc_level`` and, with ``counts_as_resolution: true``, the "sanctions in the last six
+    months" covariate; the recorded UNSC-resolution event is only ever the drawn one).
 ``relief_rule``
     a conditional rule: every ``every`` months from ``start``, if the DPRK has made no nuclear
     test and no ICBM launch in the last ``quiet_months`` months (a verified freeze), change the

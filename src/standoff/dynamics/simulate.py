@@ -1,0 +1,321 @@
+"""Monte Carlo of whole paths of the standoff, month by month, vectorised over paths.
+
+``simulate(model, policy, n_paths, horizon_months, seed)`` draws, for every path, one set of
+coefficients from each fitted component's sampling distribution (parameter uncertainty) and a
+war hazard from its prior, then steps month by month with feedback: DPRK tests and launches
+raise tension and the odds of a UNSC response; resolutions raise the sanctions index; talks,
+summits and agreements lower tension; all of them enter next month's covariates.
+
+Expected monthly launches are capped at ``FittedModel.launch_cap`` (twice the largest monthly
+count in the fitting window) so that a path whose drawn lag coefficients are explosive stays
+within physical capacity [project formalisation].
+
+Within a month the order is: DPRK (nuclear test, ICBM, launch count), UNSC (new sanctions,
+which may respond to this month's tests), policy steps, diplomacy (talks, summit, agreement
+signed or collapsed), tension, war. War is absorbing: a path at war records no further events.
+
+Nowcast: months between the end of the launch data and the as-of date are simulated first,
+with every observed event (tests, resolutions, talks, agreements, the sanctions index) fixed
+at its recorded value; forecasts start the month after the as-of month.
+
+Determinism and common random numbers: every component draws from its own child stream of
+``numpy.random.SeedSequence(seed)``, so the same seed gives bit-identical paths, and two
+policies simulated with one seed share their random numbers (differences between policies
+are then paired, with small Monte Carlo error), except the launch counts of months whose
+expected rate the policy changed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy import special
+
+from standoff.dynamics.features import COMPONENTS, DECAY, TENSION_WEIGHTS
+from standoff.dynamics.model import RESOLUTION_COVARIATES, FittedModel
+from standoff.errors import UsageError
+from standoff.scenario.policy import STATUS_QUO, Policy
+
+EVENTS = ("nuclear", "icbm", "resolution", "talks", "summit", "agreement_signed", "agreement_collapse", "war")
+_STREAMS = ("coef", "war", "nuclear", "icbm", "launches", "resolution", "talks", "summit", "agreement", "increment")
+
+
+def _rngs(seed) -> dict[str, np.random.Generator]:
+    if isinstance(seed, np.random.Generator):
+        ss = seed.bit_generator.seed_seq
+        if not isinstance(ss, np.random.SeedSequence):
+            ss = np.random.SeedSequence(int(seed.integers(2**63)))
+    elif isinstance(seed, np.random.SeedSequence):
+        ss = seed
+    else:
+        ss = np.random.SeedSequence(seed)
+    return {name: np.random.default_rng(s) for name, s in zip(_STREAMS, ss.spawn(len(_STREAMS)), strict=True)}
+
+
+@dataclass
+class Simulation:
+    """Simulated paths: per-month event indicators (horizon, n_paths) and end states."""
+
+    policy: str
+    as_of: str
+    months: list[str]
+    n_paths: int
+    seed: object
+    events: dict[str, np.ndarray]
+    launches: np.ndarray  # (horizon, n) missiles per month
+    tension: np.ndarray  # (horizon, n)
+    sanctions: np.ndarray  # (horizon, n) index
+    agreement_in_force: np.ndarray  # (horizon, n)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def horizon(self) -> int:
+        return len(self.months)
+
+    def within(self, event: str, h: int) -> np.ndarray:
+        """Per path: did ``event`` happen in forecast months 1..h?"""
+        if event not in self.events:
+            raise UsageError(f"event: unknown {event!r} (expected one of {', '.join(self.events)})")
+        h = min(h, self.horizon)
+        return self.events[event][:h].any(axis=0)
+
+    def prob(self, event: str, h: int) -> tuple[float, float]:
+        """Probability of ``event`` within ``h`` months and its Monte Carlo standard error."""
+        x = self.within(event, h)
+        p = float(x.mean())
+        return p, float(np.sqrt(max(p * (1 - p), 0.0) / self.n_paths))
+
+    def launch_quantiles(self, qs=(0.05, 0.25, 0.5, 0.75, 0.95)) -> list[dict]:
+        """Quantiles of missiles launched in each 12-month year of the horizon."""
+        out = []
+        for y in range(0, self.horizon, 12):
+            tot = self.launches[y : y + 12].sum(axis=0)
+            out.append(
+                {
+                    "year": y // 12 + 1,
+                    "months": f"{self.months[y]}..{self.months[min(y + 11, self.horizon - 1)]}",
+                    "mean": float(tot.mean()),
+                    "mean_se": float(tot.std(ddof=1) / np.sqrt(self.n_paths)),
+                    **{f"q{int(q * 100):02d}": float(np.quantile(tot, q)) for q in qs},
+                }
+            )
+        return out
+
+    def outcome_shares(self) -> dict[str, dict]:
+        """States at the horizon: war / agreement in force / talks (last 6 months) / standoff."""
+        war = self.events["war"].any(axis=0)
+        agr = (self.agreement_in_force[-1] > 0) & ~war
+        talks = self.events["talks"][-6:].any(axis=0) | self.events["summit"][-6:].any(axis=0)
+        talks = talks & ~war & ~agr
+        standoff = ~(war | agr | talks)
+        out = {}
+        for name, x in (("war", war), ("agreement", agr), ("talks", talks), ("standoff", standoff)):
+            p = float(x.mean())
+            out[name] = {"p": p, "se": float(np.sqrt(p * (1 - p) / self.n_paths))}
+        return out
+
+
+def _hazard_shift(policy: Policy, target: str, month: int, n: int, cond: dict[str, np.ndarray]) -> np.ndarray:
+    shift = np.zeros(n)
+    for iv in policy.interventions:
+        if iv.kind == "hazard" and iv.target == target and iv.active(month):
+            gate = 1.0 if iv.when == "always" else cond[iv.when].astype(float)
+            shift = shift + iv.log_ratio.value * gate
+    return shift
+
+
+def simulate(
+    model: FittedModel,
+    policy: Policy | None = None,
+    n_paths: int = 10_000,
+    horizon_months: int = 24,
+    seed: int | np.random.SeedSequence | np.random.Generator | None = None,
+) -> Simulation:
+    """Simulate ``n_paths`` paths for ``horizon_months`` months after the as-of month."""
+    if not isinstance(n_paths, (int, np.integer)) or n_paths < 2:
+        raise UsageError(f"--paths: expected an integer >= 2, got {n_paths!r}")
+    if not isinstance(horizon_months, (int, np.integer)) or not 1 <= horizon_months <= 600:
+        raise UsageError(f"--horizon: expected an integer number of months in [1, 600], got {horizon_months!r}")
+    policy = policy or STATUS_QUO
+    n = int(n_paths)
+    r = _rngs(seed)
+    comps = model.components
+    B = {name: fit.draw(r["coef"], n) for name, fit in comps.items()}
+    nb = comps["launches"]
+    alpha = nb.alpha * np.exp(r["coef"].normal(0.0, nb.log_alpha_sd, size=n))
+    h0 = model.war.draw(r["war"], n)
+    gamma = model.parameters["war_tension_effect"]
+
+    st = model.state
+    obs = st[np.isfinite(st["launches"].to_numpy(float))]
+    last12 = obs["launches"].to_numpy(float)[-12:]
+    buf = np.tile(np.pad(last12, (12 - len(last12), 0)), (n, 1))  # (n, 12) launch history
+    last = st.iloc[len(obs) - 1]
+
+    def since(col: str, frame) -> int:
+        hits = np.flatnonzero(frame[col].to_numpy(float) > 0)
+        return int(len(frame) - hits[-1]) if hits.size else 999
+
+    since_talks = np.full(n, since("talks", obs))
+    since_summit = np.full(n, since("summit", obs))
+    since_res = np.full(n, since("resolution", obs))
+    since_test = np.full(n, min(since("nuclear", obs), since("icbm", obs)))
+    nuc_prev = np.full(n, float(last["nuclear"]))
+    icbm_prev = np.full(n, float(last["icbm"]))
+    agreement = np.full(n, float(last["agreement"]))
+    sindex = np.full(n, float(last["sanctions_index"]))
+    tension = np.full(n, float(last["tension"]))
+    kju = float(last["kju"])
+    veto_era = float(st["veto"].sum() > 0)
+    recent = st.iloc[-60:]
+    prov_other = float(np.nanmean(recent["provocation_other"].to_numpy(float)))
+    war = np.zeros(n, bool)
+
+    gap = len(model.nowcast_months)
+    H = int(horizon_months)
+    rec = {e: np.zeros((H, n), np.uint8) for e in EVENTS}
+    rec_la = np.zeros((H, n), np.int32)
+    rec_t = np.zeros((H, n), np.float32)
+    rec_s = np.zeros((H, n), np.float32)
+    rec_a = np.zeros((H, n), np.uint8)
+    fixed = model.nowcast_fixed
+
+    def eta(name: str, cov: dict[str, np.ndarray]) -> np.ndarray:
+        cols = RESOLUTION_COVARIATES if name == "resolution" else COMPONENTS[name]
+        X = np.column_stack([cov[c] for c in cols])
+        return np.einsum("nk,nk->n", X, B[name])
+
+    def bern(stream: str, logit: np.ndarray) -> np.ndarray:
+        return r[stream].random(n) < special.expit(logit)
+
+    for step in range(gap + H):
+        nowcast = step < gap
+        month = step - gap + 1  # forecast month (1-based); <= 0 while nowcasting
+        l1 = np.log1p(buf[:, -1])
+        cov = {
+            "const": np.ones(n),
+            "kju": np.full(n, kju),
+            "l1": l1,
+            "l12": np.log1p(buf.mean(axis=1)),
+            "tension": tension / 10.0,
+            "talks_recent": (since_talks <= 3).astype(float),
+            "summit_recent": (since_summit <= 3).astype(float),
+            "agreement": agreement,
+            "sanc_recent": (since_res <= 6).astype(float),
+            "sanc_level": sindex / 100.0,
+            "veto_era": np.full(n, veto_era),
+        }
+        cond = {"talks": since_talks <= 1, "agreement": agreement > 0, "quiet": since_test > 3}
+        shift = (lambda t: np.zeros(n)) if nowcast else (lambda t: _hazard_shift(policy, t, month, n, cond))
+
+        # --- DPRK
+        nuclear = bern("nuclear", eta("nuclear", cov) + shift("nuclear"))
+        icbm = bern("icbm", eta("icbm", cov) + shift("icbm"))
+        mu = np.minimum(np.exp(np.clip(eta("launches", cov) + shift("launches"), -30, 30)), model.launch_cap)
+        lam = r["launches"].gamma(1.0 / alpha, alpha * mu)
+        launches = r["launches"].poisson(lam)
+        launches = np.maximum(launches, icbm.astype(launches.dtype))
+        if nowcast:
+            v = fixed["nuclear"][step]
+            if np.isfinite(v):
+                nuclear = np.full(n, v > 0)
+        # --- UNSC
+        cov["nuc_now"] = (nuclear | (nuc_prev > 0)).astype(float)
+        cov["icbm_now"] = (icbm | (icbm_prev > 0)).astype(float)
+        resolution = bern("resolution", eta("resolution", cov) + shift("resolution"))
+        incr = r["increment"].choice(model.sanction_increments, size=n)
+        if nowcast:
+            v = fixed["resolution"][step]
+            if np.isfinite(v):
+                resolution = np.full(n, v > 0)
+        sindex = np.where(resolution, np.minimum(sindex + incr, 100.0), sindex)
+        # --- policy steps on sanctions (they feed the covariates; the recorded UNSC event stays
+        # the drawn resolution)
+        policy_res = np.zeros(n, bool)
+        if not nowcast:
+            for iv in policy.interventions:
+                if iv.kind == "sanctions" and iv.active(month):
+                    sindex = np.clip(sindex + iv.delta.value, 0.0, 100.0)
+                    if iv.counts_as_resolution and iv.delta.value > 0:
+                        policy_res[:] = True
+                elif iv.kind == "relief_rule" and iv.active(month):
+                    quiet = since_test > iv.quiet_months
+                    sindex = np.where(quiet, np.maximum(sindex + iv.delta.value, iv.floor), sindex)
+        # --- diplomacy
+        talks = bern("talks", eta("talks", cov) + shift("talks"))
+        summit = bern("summit", eta("summit", cov) + shift("summit"))
+        sign = bern("agreement", eta("agreement_sign", cov) + shift("agreement_sign")) & (agreement == 0)
+        coll = bern("agreement", eta("agreement_collapse", cov) + shift("agreement_collapse")) & (agreement > 0)
+        if nowcast:
+            for name, arr in (("talks", talks), ("summit", summit)):
+                v = fixed[name][step]
+                if np.isfinite(v):
+                    arr[:] = v > 0
+            v = fixed["agreement"][step]
+            if np.isfinite(v):
+                sign = (agreement == 0) & (v > 0)
+                coll = (agreement > 0) & (v == 0)
+        agreement = np.where(sign, 1.0, np.where(coll, 0.0, agreement))
+        # --- tension (expected launch days from the historical missiles per launch day)
+        days = np.where(launches > 0, np.maximum(1.0, np.round(launches / model.missiles_per_launch_day)), 0.0)
+        veto = fixed["veto"][step] if nowcast and np.isfinite(fixed["veto"][step]) else 0.0
+        prov = fixed["provocation_other"][step] if nowcast and np.isfinite(fixed["provocation_other"][step]) else prov_other
+        w = TENSION_WEIGHTS
+        c = (
+            w["launch_days"] * days + w["nuclear"] * nuclear + w["resolution"] * resolution
+            + w["veto"] * veto + w["collapse"] * coll + w["provocation_other"] * prov
+            + w["talks"] * talks + w["summit"] * summit + w["agreement_signed"] * sign
+        )
+        tension = DECAY * tension + c
+        if not nowcast:
+            for iv in policy.interventions:
+                if iv.kind == "tension_shock" and iv.active(month):
+                    tension = tension + iv.delta.value
+        # --- war (absorbing)
+        if not nowcast:
+            z = np.clip((tension / 10.0 - model.tension_mean) / model.tension_sd, -3.0, 3.0)
+            hz = h0 * np.exp(gamma * z + shift("war"))
+            onset = (r["war"].random(n) < -np.expm1(-hz)) & ~war
+            alive = ~war
+            i = month - 1
+            rec["nuclear"][i] = nuclear & alive
+            rec["icbm"][i] = icbm & alive
+            rec["resolution"][i] = resolution & alive
+            rec["talks"][i] = talks & alive
+            rec["summit"][i] = summit & alive
+            rec["agreement_signed"][i] = sign & alive
+            rec["agreement_collapse"][i] = coll & alive
+            rec["war"][i] = onset
+            rec_la[i] = np.where(alive, launches, 0)
+            rec_t[i] = tension
+            rec_s[i] = sindex
+            rec_a[i] = (agreement > 0) & alive
+            war = war | onset
+        # --- roll state
+        buf = np.concatenate([buf[:, 1:], launches[:, None].astype(float)], axis=1)
+        since_talks = np.where(talks | summit, 1, since_talks + 1)
+        since_summit = np.where(summit, 1, since_summit + 1)
+        since_res = np.where(resolution | policy_res, 1, since_res + 1)
+        since_test = np.where(nuclear | icbm, 1, since_test + 1)
+        nuc_prev, icbm_prev = nuclear.astype(float), icbm.astype(float)
+        if nowcast and "sanctions_index" in fixed and np.isfinite(fixed["sanctions_index"][step]):
+            sindex = np.full(n, fixed["sanctions_index"][step])
+
+    first = model.first_forecast_month
+    import pandas as pd
+
+    months = [str(p) for p in pd.period_range(first, periods=H, freq="M")]
+    return Simulation(
+        policy=policy.id,
+        as_of=str(model.as_of.date()),
+        months=months,
+        n_paths=n,
+        seed=seed if isinstance(seed, (int, type(None))) else repr(seed),
+        events=rec,
+        launches=rec_la,
+        tension=rec_t,
+        sanctions=rec_s,
+        agreement_in_force=rec_a,
+        notes=list(model.notes),
+    )
