@@ -16,6 +16,7 @@ import typer
 from standoff.cli import bargain as bargain_cmd
 from standoff.cli import brief as brief_cmd
 from standoff.cli import forecast as forecast_cmd
+from standoff.cli import game as game_cmd
 from standoff.cli import history as history_cmd
 from standoff.cli import scenario as scenario_cmd
 from standoff.cli._common import State, err_console
@@ -52,6 +53,7 @@ app.command("bargain")(bargain_cmd.bargain)
 app.command("forecast")(forecast_cmd.forecast)
 app.command("compare")(forecast_cmd.compare)
 app.command("evidence")(forecast_cmd.evidence)
+app.add_typer(game_cmd.app, name="game")
 
 
 def main(argv: list[str] | None = None) -> int:

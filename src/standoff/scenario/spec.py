@@ -161,6 +161,46 @@ class Issue(_Strict):
         return self
 
 
+class GameParams(_Strict):
+    """Optional ``games:`` section: parameters of the crisis games (``standoff game MODEL``).
+
+    One mapping per model (``iig``, ``fearon``, ``kydd``, ``sanctions``, ``brinkmanship``,
+    ``richardson``) of parameter name -> sourced value, plus ``alignment``: alliance-portfolio
+    similarity in [-1, 1] between pairs of actors (``alignment: {CHN: {PRK: ..., USA: ...}}``).
+    Names and ranges are those of :mod:`standoff.games.params`.
+    """
+
+    alignment: dict[str, dict[str, Sourced]] = Field(default_factory=dict)
+    iig: dict[str, Sourced] = Field(default_factory=dict)
+    fearon: dict[str, Sourced] = Field(default_factory=dict)
+    kydd: dict[str, Sourced] = Field(default_factory=dict)
+    sanctions: dict[str, Sourced] = Field(default_factory=dict)
+    brinkmanship: dict[str, Sourced] = Field(default_factory=dict)
+    richardson: dict[str, Sourced] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _known(self) -> GameParams:
+        from standoff.games.params import PARAMS, check_section
+
+        for model in PARAMS:
+            problem = check_section(model, {k: v.value for k, v in getattr(self, model).items()})
+            if problem:
+                raise ValueError(problem)
+        for i, row in self.alignment.items():
+            for j, v in row.items():
+                if not -1.0 <= v.value <= 1.0:
+                    raise ValueError(f"alignment.{i}.{j}: expected a value in [-1, 1], got {v.value:g}")
+        return self
+
+    def sourced_values(self) -> list[tuple[str, Sourced]]:
+        out = [
+            (f"games.alignment.{i}.{j}", v) for i, row in self.alignment.items() for j, v in row.items()
+        ]
+        for model in ("iig", "fearon", "kydd", "sanctions", "brinkmanship", "richardson"):
+            out += [(f"games.{model}.{k}", v) for k, v in getattr(self, model).items()]
+        return out
+
+
 class Scenario(_Strict):
     """A validated scenario (see the module docstring for the file format)."""
 
@@ -174,6 +214,7 @@ class Scenario(_Strict):
     issues: list[Issue] = Field(default_factory=list)
     policies: list[Policy] = Field(default_factory=list)
     parameters: dict[str, Sourced] = Field(default_factory=dict)
+    games: GameParams | None = None
 
     @model_validator(mode="after")
     def _refs(self) -> Scenario:
@@ -205,6 +246,10 @@ class Scenario(_Strict):
             unknown = [a for a in issue.positions if a not in ids]
             if unknown:
                 raise ValueError(f"issues[{k}].positions: unknown actor {unknown[0]!r} (not in actors)")
+        for i, row in (self.games.alignment if self.games else {}).items():
+            unknown = [a for a in (i, *row) if a not in ids]
+            if unknown:
+                raise ValueError(f"games.alignment: unknown actor {unknown[0]!r} (not in actors)")
         return self
 
     # ------------------------------------------------------------------ helpers
@@ -236,6 +281,8 @@ class Scenario(_Strict):
                 out.extend(iv.sourced_values(f"policies.{p.id}.interventions[{j}]"))
         for name, val in self.parameters.items():
             out.append((f"parameters.{name}", val))
+        if self.games is not None:
+            out += self.games.sourced_values()
         return out
 
     def policy(self, policy_id: str) -> Policy:
