@@ -44,12 +44,17 @@ def main() -> None:
         rows = [
             ("History.load, cold (parse, validate, write DuckDB)", *timed(cold, 3)),
             ("History.load, warm (read DuckDB)", *timed(History.load)),
-            ("History.load(store=False) (parse + validate CSV)", *timed(lambda: History.load(store=False))),
+            (
+                "History.load(store=False) (parse + validate CSV)",
+                *timed(lambda: History.load(store=False)),
+            ),
             ("as_of(2018-01-01) + monthly panel", *timed(lambda: h.as_of("2018-01-01").monthly)),
             ("monthly panel, full (511 months)", *timed(lambda: History(h.tables).monthly)),
             ("evaluate 10 claims (korea-2018)", *timed(lambda: evaluate_claims(h, cf))),
-            ("write briefing (charts + tables)",
-             *timed(lambda: write_briefing(Path(home) / "b.html", h, scn, cf), 3)),
+            (
+                "write briefing (charts + tables)",
+                *timed(lambda: write_briefing(Path(home) / "b.html", h, scn, cf), 3),
+            ),
         ]
     print(f"{'operation':<55} {'median ms':>10} {'peak MiB':>9}")
     for name, ms, mib in rows:

@@ -19,8 +19,12 @@ OUT = ROOT / "src" / "standoff" / "data" / "history"
 def main(argv: list[str]) -> int:
     texts = render_tables(build_tables(DATA))
     if "--check" in argv:
-        stale = [n for n, t in texts.items() if not (OUT / f"{n}.csv").exists()
-                 or (OUT / f"{n}.csv").read_text(encoding="utf-8") != t]
+        stale = [
+            n
+            for n, t in texts.items()
+            if not (OUT / f"{n}.csv").exists()
+            or (OUT / f"{n}.csv").read_text(encoding="utf-8") != t
+        ]
         if stale:
             print("stale tables: " + ", ".join(stale))
             return 1

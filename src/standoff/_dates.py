@@ -72,7 +72,9 @@ def parse_partial(text: str) -> PartialDate:
     return PartialDate(p.start, p.end, p.precision, verified)
 
 
-def parse_cut(value: str | dt.date | pd.Timestamp | None, field: str = "as_of") -> pd.Timestamp | None:
+def parse_cut(
+    value: str | dt.date | pd.Timestamp | None, field: str = "as_of"
+) -> pd.Timestamp | None:
     """Parse an as-of cut or a range bound given by a user: exactly YYYY-MM-DD."""
     if value is None:
         return None
@@ -88,4 +90,6 @@ def parse_cut(value: str | dt.date | pd.Timestamp | None, field: str = "as_of") 
     try:
         return pd.Timestamp(dt.date.fromisoformat(s))
     except ValueError:
-        raise UsageError(f"{field}: expected a valid calendar date YYYY-MM-DD, got {value!r}") from None
+        raise UsageError(
+            f"{field}: expected a valid calendar date YYYY-MM-DD, got {value!r}"
+        ) from None

@@ -8,7 +8,9 @@ import pytest
 
 
 def test_summary_by_leader_json(run_cli):
-    code, out, err = run_cli("history", "summary", "--by", "leader", "--as-of", "2017-12-31", "--json")
+    code, out, err = run_cli(
+        "history", "summary", "--by", "leader", "--as-of", "2017-12-31", "--json"
+    )
     assert code == 0, err
     data = json.loads(out)
     assert data["missiles"] == {"Kim Il Sung": 15, "Kim Jong Il": 16, "Kim Jong Un": 87}
@@ -47,27 +49,38 @@ def test_claims_text(run_cli):
 
 def test_query_and_timeline(run_cli):
     code, out, _ = run_cli(
-        "history", "query", "SELECT year(date) AS y, count(*) AS n FROM launches GROUP BY y ORDER BY y", "--json"
+        "history",
+        "query",
+        "SELECT year(date) AS y, count(*) AS n FROM launches GROUP BY y ORDER BY y",
+        "--json",
     )
     assert code == 0
     rows = {r["y"]: r["n"] for r in json.loads(out)}
     assert rows[2016] == 24 and rows[2017] == 21 and rows[2022] == 69
-    code, out, _ = run_cli("history", "timeline", "--from", "2018-01-01", "--to", "2018-06-30", "--json")
+    code, out, _ = run_cli(
+        "history", "timeline", "--from", "2018-01-01", "--to", "2018-06-30", "--json"
+    )
     assert code == 0
     tl = json.loads(out)
     assert any("Singapore" in r["what"] for r in tl)
     assert all("2018-01-01" <= r["date"] <= "2018-06-30" for r in tl)
-    code, out, _ = run_cli("history", "query", "SELECT count(*) AS n FROM launches", "--as-of", "2017-12-31")
+    code, out, _ = run_cli(
+        "history", "query", "SELECT count(*) AS n FROM launches", "--as-of", "2017-12-31"
+    )
     assert code == 0 and "118" in out
 
 
 @pytest.mark.parametrize("suffix", [".png", ".html"])
 def test_chart(run_cli, tmp_path, suffix):
     out = tmp_path / f"c{suffix}"
-    code, _, err = run_cli("history", "chart", "launches-by-year", "--out", out, "--as-of", "2018-01-01")
+    code, _, err = run_cli(
+        "history", "chart", "launches-by-year", "--out", out, "--as-of", "2018-01-01"
+    )
     assert code == 0, err
     data = out.read_bytes()
-    assert data[:8] == b"\x89PNG\r\n\x1a\n" if suffix == ".png" else b"data:image/png;base64" in data
+    assert (
+        data[:8] == b"\x89PNG\r\n\x1a\n" if suffix == ".png" else b"data:image/png;base64" in data
+    )
 
 
 def test_brief_writes_the_briefing(run_cli, tmp_path):
@@ -76,11 +89,26 @@ def test_brief_writes_the_briefing(run_cli, tmp_path):
     assert code == 0, err
     assert "339" in text and "wrote" in text
     html = out.read_text()
-    for needle in ("Missile tests", "Sanctions", "Diplomacy", "Claims of the 2018 debate", "not supported",
-                   "Data, coverage and licences", "data:image/png;base64"):
+    for needle in (
+        "Missile tests",
+        "Sanctions",
+        "Diplomacy",
+        "Claims of the 2018 debate",
+        "not supported",
+        "Data, coverage and licences",
+        "data:image/png;base64",
+    ):
         assert needle in html
-    code, js, _ = run_cli("brief", "--out", tmp_path / "b2.html", "--as-of", "2018-01-01", "--json",
-                          "--scenario", "korea-2018")
+    code, js, _ = run_cli(
+        "brief",
+        "--out",
+        tmp_path / "b2.html",
+        "--as-of",
+        "2018-01-01",
+        "--json",
+        "--scenario",
+        "korea-2018",
+    )
     k = json.loads(js)
     assert k["as_of"] == "2018-01-01" and k["missiles"] == 118 and k["nuclear_tests"] == 6
 
@@ -138,7 +166,9 @@ def test_malformed_history_dir_exit_2_nothing_written(run_cli, tmp_path):
     p.write_text(p.read_text().replace("2017-12-22", "22/12/2017", 1))
     db = tmp_path / "never.duckdb"
     code, out, err = run_cli("--history", d, "--db", db, "history", "summary", "--json")
-    _one_line_error(code, out, err, "sanctions.csv", "column 'date'", "expected a date YYYY-MM-DD", "22/12/2017")
+    _one_line_error(
+        code, out, err, "sanctions.csv", "column 'date'", "expected a date YYYY-MM-DD", "22/12/2017"
+    )
     assert not db.exists()
     code, out, err = run_cli("--history", d, "history", "export", tmp_path / "out")
     _one_line_error(code, out, err, "sanctions.csv")
@@ -147,10 +177,15 @@ def test_malformed_history_dir_exit_2_nothing_written(run_cli, tmp_path):
 
 def test_malformed_scenario_exit_2(run_cli, tmp_path):
     p = tmp_path / "s.yaml"
-    p.write_text((tmp_path / "x").as_posix() and "schema_version: 1\nname: x\ntitle: x\nas_of: 2018-01-01\n"
-                 "actors:\n  - {id: USA, name: US, capability: {value: 1}}\n  - {id: PRK, name: NK, capability: {value: 1, assumption: tiny}}\n")
+    p.write_text(
+        (tmp_path / "x").as_posix()
+        and "schema_version: 1\nname: x\ntitle: x\nas_of: 2018-01-01\n"
+        "actors:\n  - {id: USA, name: US, capability: {value: 1}}\n  - {id: PRK, name: NK, capability: {value: 1, assumption: tiny}}\n"
+    )
     code, out, err = run_cli("scenario", "validate", p)
-    _one_line_error(code, out, err, str(p), "actors[0].capability", "expected exactly one of 'source'")
+    _one_line_error(
+        code, out, err, str(p), "actors[0].capability", "expected exactly one of 'source'"
+    )
 
 
 @pytest.mark.parametrize(
@@ -159,7 +194,10 @@ def test_malformed_scenario_exit_2(run_cli, tmp_path):
         (["history", "summary", "--as-of", "2018-13-01"], "as_of: expected a"),
         (["history", "summary", "--by", "decade"], "--by: expected one of year, leader, type"),
         (["history", "chart", "pie", "--out", "x.png"], "chart: unknown kind 'pie'"),
-        (["history", "chart", "sanctions", "--out", "x.pdf"], "--out: expected a path ending in .png or .html"),
+        (
+            ["history", "chart", "sanctions", "--out", "x.pdf"],
+            "--out: expected a path ending in .png or .html",
+        ),
         (["history", "query", "SELEC 1"], "query: "),
         (["history", "claims", "no-such-file.yaml"], "no-such-file.yaml: file not found"),
         (["history", "timeline", "--from", "2019-01-01", "--to", "2018-01-01"], "is before --from"),

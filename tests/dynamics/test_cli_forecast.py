@@ -6,11 +6,31 @@ import json
 
 
 def test_forecast_acceptance_command_is_reproducible(run_cli):
-    args = ("forecast", "--as-of", "2018-01-01", "--horizon", "24", "--paths", "20000", "--seed", "1", "--json")
+    args = (
+        "forecast",
+        "--as-of",
+        "2018-01-01",
+        "--horizon",
+        "24",
+        "--paths",
+        "20000",
+        "--seed",
+        "1",
+        "--json",
+    )
     code, out, err = run_cli(*args)
     assert code == 0, err
     data = json.loads(out)
-    for ev in ("nuclear", "icbm", "resolution", "talks", "summit", "agreement_signed", "agreement_collapse", "war"):
+    for ev in (
+        "nuclear",
+        "icbm",
+        "resolution",
+        "talks",
+        "summit",
+        "agreement_signed",
+        "agreement_collapse",
+        "war",
+    ):
         assert {"12", "24"} <= set(data["events"][ev])
         assert 0 <= data["events"][ev]["12"]["p"] <= data["events"][ev]["24"]["p"] <= 1
     assert [r["year"] for r in data["launches"]] == [1, 2]
@@ -23,14 +43,33 @@ def test_forecast_with_user_history_dir(run_cli, tmp_path):
     d = tmp_path / "h"
     run_cli("history", "export", d)
     a = run_cli("forecast", "--as-of", "2016-06-30", "--paths", "500", "--seed", "2", "--json")[1]
-    b = run_cli("--history", d, "forecast", "--as-of", "2016-06-30", "--paths", "500", "--seed", "2", "--json")[1]
+    b = run_cli(
+        "--history",
+        d,
+        "forecast",
+        "--as-of",
+        "2016-06-30",
+        "--paths",
+        "500",
+        "--seed",
+        "2",
+        "--json",
+    )[1]
     assert json.loads(a) == json.loads(b)
 
 
 def test_compare_acceptance_command(run_cli):
     code, out, err = run_cli(
-        "compare", "--scenario", "korea-now", "--policies", "status-quo,maximum-pressure,phased-relief",
-        "--paths", "2000", "--seed", "5", "--json",
+        "compare",
+        "--scenario",
+        "korea-now",
+        "--policies",
+        "status-quo,maximum-pressure,phased-relief",
+        "--paths",
+        "2000",
+        "--seed",
+        "5",
+        "--json",
     )
     assert code == 0, err
     data = json.loads(out)
@@ -62,7 +101,10 @@ def _err(code, out, err, needle):
 
 def test_forecast_errors(run_cli):
     _err(*run_cli("forecast", "--scenario", "korea-now", "--as-of", "2018-01-01"), "not both")
-    _err(*run_cli("forecast", "--policy", "appeasement", "--paths", "10"), "unknown policy 'appeasement'")
+    _err(
+        *run_cli("forecast", "--policy", "appeasement", "--paths", "10"),
+        "unknown policy 'appeasement'",
+    )
     _err(*run_cli("forecast", "--paths", "0"), "--paths: expected an integer >= 2")
     _err(*run_cli("compare", "--policies", "status-quo,nope"), "unknown policy 'nope'")
     _err(*run_cli("evidence", "--as-of", "2018-02-30"), "as_of: expected a valid calendar date")

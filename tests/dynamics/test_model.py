@@ -103,7 +103,9 @@ def test_negbin_recovers_known_parameters():
 def test_components_recover_the_simulators_parameters(m2018):
     """Simulate a long history from fixed, known coefficients, refit it, recover them."""
     comps = {
-        k: dataclasses.replace(v, cov=np.eye(len(v.coef)) * 1e-12, log_alpha_sd=0.0 if v.kind == "nb" else None)
+        k: dataclasses.replace(
+            v, cov=np.eye(len(v.coef)) * 1e-12, log_alpha_sd=0.0 if v.kind == "nb" else None
+        )
         for k, v in m2018.components.items()
     }
     # a stable launch process (no explosive lags) so that a long path stays stationary
@@ -127,12 +129,19 @@ def test_components_recover_the_simulators_parameters(m2018):
             {
                 "month": [str(p) for p in pd.period_range("2100-01", periods=T, freq="M")],
                 "leader": "Kim Jong Un",
-                "launches": la_, "launch_days": days, "launches_icbm": ev["icbm"],
-                "nuclear_tests": ev["nuclear"], "sanctions_resolutions": ev["resolution"],
-                "vetoed_drafts": 0.0, "talks_held": ev["talks"], "summit_us_rok": ev["summit"],
+                "launches": la_,
+                "launch_days": days,
+                "launches_icbm": ev["icbm"],
+                "nuclear_tests": ev["nuclear"],
+                "sanctions_resolutions": ev["resolution"],
+                "vetoed_drafts": 0.0,
+                "talks_held": ev["talks"],
+                "summit_us_rok": ev["summit"],
                 "agreement_in_force": sim.agreement_in_force[:, j].astype(float),
-                "agreements_signed": ev["agreement_signed"], "collapses": ev["agreement_collapse"],
-                "provocations_other": 0.0, "sanctions_intensity": sim.sanctions[:, j].astype(float),
+                "agreements_signed": ev["agreement_signed"],
+                "collapses": ev["agreement_collapse"],
+                "provocations_other": 0.0,
+                "sanctions_intensity": sim.sanctions[:, j].astype(float),
             }
         )
         st_j = monthly_state(panel)
@@ -166,18 +175,29 @@ def test_war_prior_is_documented_and_updated():
 def test_policies_move_the_levers_they_claim(hist):
     scn = load_scenario("korea-now")
     out, sims = compare_policies(
-        hist, scn, ["status-quo", "phased-relief", "freeze-for-freeze", "military-option", "maximum-pressure"],
-        horizon=24, paths=3000, seed=9,
+        hist,
+        scn,
+        ["status-quo", "phased-relief", "freeze-for-freeze", "military-option", "maximum-pressure"],
+        horizon=24,
+        paths=3000,
+        seed=9,
     )
     d = out["differences"]
     assert sims["phased-relief"].sanctions[-1].mean() < sims["status-quo"].sanctions[-1].mean()
     assert sims["maximum-pressure"].sanctions[0].mean() > sims["status-quo"].sanctions[0].mean()
-    assert d["freeze-for-freeze"]["nuclear"]["24"]["diff"] < -3 * d["freeze-for-freeze"]["nuclear"]["24"]["se"]
+    assert (
+        d["freeze-for-freeze"]["nuclear"]["24"]["diff"]
+        < -3 * d["freeze-for-freeze"]["nuclear"]["24"]["se"]
+    )
     assert d["military-option"]["war"]["24"]["diff"] > 0.05
     assert d["phased-relief"]["talks"]["24"]["diff"] > 0
     # common random numbers: a policy identical to the baseline gives zero differences
-    same, _ = compare_policies(hist, scn, ["status-quo", "phased-relief"], horizon=2, paths=500, seed=1)
-    assert same["differences"]["phased-relief"]["war"]["2"]["diff"] == 0.0  # relief starts in month 3
+    same, _ = compare_policies(
+        hist, scn, ["status-quo", "phased-relief"], horizon=2, paths=500, seed=1
+    )
+    assert (
+        same["differences"]["phased-relief"]["war"]["2"]["diff"] == 0.0
+    )  # relief starts in month 3
 
 
 def test_nowcast_as_of_now(hist):

@@ -21,7 +21,14 @@ def test_summary_by_leader_as_of_2017(hist):
 def test_summary_by_year(hist):
     s = hist.summary(by="year")
     m = s["missiles"]
-    assert (m["2016"], m["2017"], m["2018"], m["2019"], m["2022"], m["2024"]) == (24, 21, 0, 27, 69, 41)
+    assert (m["2016"], m["2017"], m["2018"], m["2019"], m["2022"], m["2024"]) == (
+        24,
+        21,
+        0,
+        27,
+        69,
+        41,
+    )
     last = s["rows"][-1]
     assert last["year"] == 2026 and last["missiles"] == 25 and last["partial_to"] == "2026-04-18"
 
@@ -29,7 +36,12 @@ def test_summary_by_year(hist):
 def test_summary_by_type_and_overall(hist):
     assert hist.summary(by="type")["missiles"]["ICBM"] == 12
     o = hist.summary()
-    assert (o["missiles"], o["nuclear_tests"], o["resolutions_adopted"], o["vetoed_drafts"]) == (339, 6, 12, 2)
+    assert (o["missiles"], o["nuclear_tests"], o["resolutions_adopted"], o["vetoed_drafts"]) == (
+        339,
+        6,
+        12,
+        2,
+    )
     with pytest.raises(UsageError, match="--by: expected one of year, leader, type"):
         hist.summary(by="decade")
 
@@ -44,14 +56,22 @@ def test_monthly_panel_values(hist):
     assert _row(p, "2017-09")["nuclear_tests"] == 1
     assert _row(p, "2017-11")["launches_icbm"] == 1
     assert _row(p, "2017-12")["sanctions_resolutions"] == 1
-    assert _row(p, "2016-09")["launches"] == hist.launches.query("date.dt.strftime('%Y-%m') == '2016-09'").shape[0]
+    assert (
+        _row(p, "2016-09")["launches"]
+        == hist.launches.query("date.dt.strftime('%Y-%m') == '2016-09'").shape[0]
+    )
     # agreements in force: Leap Day deal (2012-02-29 .. 2012-04-13)
-    assert [_row(p, m)["agreement_in_force"] for m in ("2012-01", "2012-02", "2012-04", "2012-05")] == [0, 1, 1, 0]
+    assert [
+        _row(p, m)["agreement_in_force"] for m in ("2012-01", "2012-02", "2012-04", "2012-05")
+    ] == [0, 1, 1, 0]
     assert _row(p, "2018-06")["summit_us_rok"] == 1
     assert _row(p, "2019-10")["talks_held"] == 1
     assert _row(p, "2005-06")["talks_process_active"] == 1
     # the 1999 missile moratorium ends with the launches of 2006-07-05
-    assert _row(p, "2006-07")["dprk_moratorium_in_force"] == 1 and _row(p, "2006-08")["dprk_moratorium_in_force"] == 0
+    assert (
+        _row(p, "2006-07")["dprk_moratorium_in_force"] == 1
+        and _row(p, "2006-08")["dprk_moratorium_in_force"] == 0
+    )
     # coverage: diplomacy starts 1994; CNS ends 2026-04-18, so April 2026 onwards is unknown, not zero
     assert pd.isna(_row(p, "1993-12")["talks_held"]) and _row(p, "1994-01")["talks_held"] == 0
     assert _row(p, "2026-03")["launches"] >= 0
@@ -78,7 +98,9 @@ def test_sanctions_intensity_index(hist):
 
 def test_sanctions_regime_at_2018(hist):
     r = hist.sanctions_regime("2018-01-01").set_index("category")
-    assert r.loc["seafood", "level"] == 2 and r.loc["seafood", "since_document"] == "S/RES/2371 (2017)"
+    assert (
+        r.loc["seafood", "level"] == 2 and r.loc["seafood", "since_document"] == "S/RES/2371 (2017)"
+    )
     assert r.loc["arms_embargo", "level"] == 2
     assert r.attrs["refined_petroleum_cap_bbl"] == 500_000
     assert r.attrs["crude_oil_cap_bbl"] == 4_000_000

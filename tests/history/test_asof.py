@@ -13,7 +13,9 @@ from standoff.errors import LookAheadError, UsageError
 from standoff.history.schema import DATED_TABLES
 
 cuts = st.dates(min_value=dt.date(1984, 1, 1), max_value=dt.date(2026, 8, 20))
-_slow = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+_slow = settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 
 
 @_slow

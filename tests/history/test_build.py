@@ -40,13 +40,30 @@ def test_launch_table_facts(hist):
     la = hist.launches
     assert len(la) == 339
     assert la["type"].value_counts().to_dict() == {
-        "SRBM": 193, "unknown": 66, "MRBM": 30, "IRBM": 19, "ICBM": 12, "SLV": 9, "SLBM": 9, "HGV": 1
+        "SRBM": 193,
+        "unknown": 66,
+        "MRBM": 30,
+        "IRBM": 19,
+        "ICBM": 12,
+        "SLV": 9,
+        "SLBM": 9,
+        "HGV": 1,
     }
     assert la["outcome"].value_counts().to_dict() == {"success": 229, "unknown": 72, "failure": 38}
     icbm_dates = la.loc[la["type"] == "ICBM", "date"].dt.strftime("%Y-%m-%d").tolist()
     assert icbm_dates == [
-        "2017-07-04", "2017-07-28", "2017-11-28", "2022-03-16", "2022-03-24", "2022-11-18",
-        "2023-02-18", "2023-03-15", "2023-04-12", "2023-07-12", "2023-12-17", "2024-10-30",
+        "2017-07-04",
+        "2017-07-28",
+        "2017-11-28",
+        "2022-03-16",
+        "2022-03-24",
+        "2022-11-18",
+        "2023-02-18",
+        "2023-03-15",
+        "2023-04-12",
+        "2023-07-12",
+        "2023-12-17",
+        "2024-10-30",
     ]
     # preliminary flag: the nagix update of 2025-01-06 .. 2026-04-18
     assert la.loc[la["preliminary"], "date"].min() == pd.Timestamp("2025-01-06")
@@ -60,7 +77,12 @@ def test_launch_table_facts(hist):
 def test_nuclear_tests_and_leaders(hist):
     nt = hist.nuclear_tests
     assert nt["date"].dt.strftime("%Y-%m-%d").tolist() == [
-        "2006-10-09", "2009-05-25", "2013-02-12", "2016-01-06", "2016-09-09", "2017-09-03"
+        "2006-10-09",
+        "2009-05-25",
+        "2013-02-12",
+        "2016-01-06",
+        "2016-09-09",
+        "2017-09-03",
     ]
     assert nt["usgs_mb"].tolist() == [4.2, 4.7, 5.1, 5.1, 5.3, 6.3]
     assert nt["yield_kt"].tolist() == [0.48, 7.7, 13.5, 11.4, 18.0, 109.4]
@@ -72,8 +94,24 @@ def test_sanctions_table(hist):
     sa = hist.sanctions.set_index("id")
     adopted = sa[sa["adopted"]]
     assert sorted(adopted["resolution"].dropna().astype(int)) == [
-        825, 1695, 1718, 1874, 2087, 2094, 2270, 2321, 2356, 2371, 2375, 2397,
-        2407, 2464, 2515, 2569, 2627, 2680,
+        825,
+        1695,
+        1718,
+        1874,
+        2087,
+        2094,
+        2270,
+        2321,
+        2356,
+        2371,
+        2375,
+        2397,
+        2407,
+        2464,
+        2515,
+        2569,
+        2627,
+        2680,
     ]
     assert sa.loc["UNSCR-2397", "refined_petroleum_cap_bbl"] == 500_000
     assert sa.loc["UNSCR-2397", "crude_oil_cap_bbl"] == 4_000_000

@@ -26,8 +26,14 @@ def test_bundled_claims_verdicts(results):
     assert results["icbm-november-2017"]["verdict"] == "supported"
     assert results["icbm-range-mainland-us"]["verdict"] == "not checkable"
     assert results["icbm-range-mainland-us"]["context"][0]["value"] == 4475.0
-    for cid in ("agreed-framework-1994", "six-party-talks-2003", "abandon-2005", "talks-halted-after-bda",
-                "unsc-bans-and-caps", "inter-korean-talks-january-2018"):
+    for cid in (
+        "agreed-framework-1994",
+        "six-party-talks-2003",
+        "abandon-2005",
+        "talks-halted-after-bda",
+        "unsc-bans-and-caps",
+        "inter-korean-talks-january-2018",
+    ):
         assert results[cid]["verdict"] == "supported", cid
     assert [c["value"] for c in results["six-party-talks-2003"]["checks"]] == ["2003-08", 6]
     assert results["talks-halted-after-bda"]["checks"][1]["value"] == 13
@@ -48,7 +54,9 @@ def _write(tmp_path, body: str):
 
 
 def test_user_claims_file_and_coverage_requirement(tmp_path, hist):
-    p = _write(tmp_path, """
+    p = _write(
+        tmp_path,
+        """
         title: mine
         as_of: 2016-12-31
         claims:
@@ -62,7 +70,8 @@ def test_user_claims_file_and_coverage_requirement(tmp_path, hist):
           - id: nothing
             text: a claim whose query gives no value
             checks: [{query: "SELECT max(apogee_km) FROM launches WHERE year(date) = 2018", op: gt, value: 0}]
-        """)
+        """,
+    )
     cf, _ = load_claims(p)
     r = {x["id"]: x for x in evaluate_claims(hist, cf)}
     assert r["twenty-four"]["verdict"] == "supported"
@@ -76,11 +85,18 @@ def test_user_claims_file_and_coverage_requirement(tmp_path, hist):
     ("body", "message"),
     [
         ("title: t\nclaims: []\n", r"as_of: expected a value \(required\)"),
-        ("title: t\nas_of: 2018-01-01\nclaims:\n  - {id: a, text: x}\n", r"claims\[0\]: expected 'checks' or a 'reason'"),
-        ("title: t\nas_of: 2018-01-01\nclaims:\n  - {id: a, text: x, checks: [{query: 'SELECT 1', op: about, value: 1}]}\n",
-         r"claims\[0\]\.checks\[0\]\.op"),
-        ("title: t\nas_of: 2018-01-01\nclaims:\n  - {id: a, text: x, checks: [{query: 'SELECT 1', op: between, value: 1}]}\n",
-         r"'between' expects \[low, high\]"),
+        (
+            "title: t\nas_of: 2018-01-01\nclaims:\n  - {id: a, text: x}\n",
+            r"claims\[0\]: expected 'checks' or a 'reason'",
+        ),
+        (
+            "title: t\nas_of: 2018-01-01\nclaims:\n  - {id: a, text: x, checks: [{query: 'SELECT 1', op: about, value: 1}]}\n",
+            r"claims\[0\]\.checks\[0\]\.op",
+        ),
+        (
+            "title: t\nas_of: 2018-01-01\nclaims:\n  - {id: a, text: x, checks: [{query: 'SELECT 1', op: between, value: 1}]}\n",
+            r"'between' expects \[low, high\]",
+        ),
         ("title: [unclosed\n", r"line \d+: expected valid YAML"),
         ("- just a list\n", "expected a YAML mapping"),
     ],
@@ -94,14 +110,17 @@ def test_bad_claims_files(tmp_path, body, message):
 
 
 def test_bad_query_names_the_claim(tmp_path, hist):
-    p = _write(tmp_path, """
+    p = _write(
+        tmp_path,
+        """
         title: t
         as_of: 2018-01-01
         claims:
           - id: broken
             text: x
             checks: [{query: "SELECT nope FROM launches", op: eq, value: 1}]
-        """)
+        """,
+    )
     cf, path = load_claims(p)
     with pytest.raises(ClaimsError, match=r"claims\[0\] \(broken\)\.checks\[0\]: query failed"):
         evaluate_claims(hist, cf, origin=str(path))

@@ -18,7 +18,10 @@ def exported(tmp_path, hist):
 def test_export_then_load_gives_the_same_history(exported, hist):
     user = History.load(exported)
     assert user.summary(by="leader")["missiles"] == hist.summary(by="leader")["missiles"]
-    assert user.as_of("2017-12-31").summary(by="year") ["missiles"] == hist.as_of("2017-12-31").summary(by="year")["missiles"]
+    assert (
+        user.as_of("2017-12-31").summary(by="year")["missiles"]
+        == hist.as_of("2017-12-31").summary(by="year")["missiles"]
+    )
     for name in hist.tables:
         assert user.tables[name].equals(hist.tables[name]), name
 
@@ -41,12 +44,37 @@ def _corrupt(d, table, old, new):
 @pytest.mark.parametrize(
     ("table", "old", "new", "message"),
     [
-        ("launches", ",SRBM,", ",SCUD,", r"launches\.csv: line \d+, column 'type': expected one of SRBM"),
-        ("launches", "2017-11-28,day", "2017-11-31,day", r"launches\.csv: line \d+, column 'date': expected a date"),
-        ("nuclear_tests", ",6.3,", ",big,", r"nuclear_tests\.csv: line 7, column 'usgs_mb': expected a number"),
-        ("sanctions", ",true,sanctions,", ",yes,sanctions,", r"sanctions\.csv: line \d+, column 'adopted': expected true or false"),
+        (
+            "launches",
+            ",SRBM,",
+            ",SCUD,",
+            r"launches\.csv: line \d+, column 'type': expected one of SRBM",
+        ),
+        (
+            "launches",
+            "2017-11-28,day",
+            "2017-11-31,day",
+            r"launches\.csv: line \d+, column 'date': expected a date",
+        ),
+        (
+            "nuclear_tests",
+            ",6.3,",
+            ",big,",
+            r"nuclear_tests\.csv: line 7, column 'usgs_mb': expected a number",
+        ),
+        (
+            "sanctions",
+            ",true,sanctions,",
+            ",yes,sanctions,",
+            r"sanctions\.csv: line \d+, column 'adopted': expected true or false",
+        ),
         ("diplomacy", "af-1994,", "af-1994-x,", None),
-        ("diplomacy", ",W-JS2005\n", ",W-NOWHERE\n", r"diplomacy\.csv: line \d+, column 'sources': expected ids listed in sources\.csv, got unknown 'W-NOWHERE'"),
+        (
+            "diplomacy",
+            ",W-JS2005\n",
+            ",W-NOWHERE\n",
+            r"diplomacy\.csv: line \d+, column 'sources': expected ids listed in sources\.csv, got unknown 'W-NOWHERE'",
+        ),
     ],
 )
 def test_malformed_tables_name_file_line_and_column(exported, table, old, new, message):
@@ -75,7 +103,9 @@ def test_duplicate_id(exported):
     p = exported / "launches.csv"
     lines = p.read_text().splitlines()
     p.write_text("\n".join([*lines, lines[1]]) + "\n")
-    with pytest.raises(DataError, match=r"launches\.csv: line 341, column 'id': expected a unique id"):
+    with pytest.raises(
+        DataError, match=r"launches\.csv: line 341, column 'id': expected a unique id"
+    ):
         History.load(exported)
 
 
@@ -87,9 +117,12 @@ def test_not_a_directory(tmp_path):
 
 
 def test_known_from_before_date_is_rejected(exported):
-    _corrupt(exported, "nuclear_tests", "collapse event,2017-09-03,G9", "collapse event,2017-09-01,G9")
+    _corrupt(
+        exported, "nuclear_tests", "collapse event,2017-09-03,G9", "collapse event,2017-09-01,G9"
+    )
     with pytest.raises(
-        DataError, match=r"nuclear_tests\.csv: line 7, column 'known_from': expected a date on or after date"
+        DataError,
+        match=r"nuclear_tests\.csv: line 7, column 'known_from': expected a date on or after date",
     ):
         History.load(exported)
 

@@ -56,23 +56,39 @@ def test_round_trip_through_dump(tmp_path, base_doc):
 @pytest.mark.parametrize(
     ("edit", "message"),
     [
-        (lambda d: d["actors"][1]["capability"].pop("assumption"),
-         r"actors\[1\]\.capability: expected exactly one of 'source' .* or 'assumption'"),
-        (lambda d: d["actors"][0]["capability"].update(source="W-2397"),
-         r"actors\[0\]\.capability: expected exactly one of"),
-        (lambda d: d["issues"][0]["positions"]["USA"]["salience"].update(value=1.5),
-         r"issues\[0\]\.positions\.USA\.salience: expected a salience in \[0, 1\], got 1\.5"),
-        (lambda d: d["issues"][0]["positions"]["USA"]["position"].update(value=140),
-         r"issues\[0\]: positions\.USA\.position: expected a value in \[0, 100\], got 140"),
-        (lambda d: d["issues"][0]["positions"].update(XXX=d["issues"][0]["positions"]["USA"]),
-         r"unknown actor 'XXX'"),
-        (lambda d: d["actors"][2]["capability"].update(value=-3),
-         r"actors\[2\]\.capability: expected a capability >= 0, got -3"),
+        (
+            lambda d: d["actors"][1]["capability"].pop("assumption"),
+            r"actors\[1\]\.capability: expected exactly one of 'source' .* or 'assumption'",
+        ),
+        (
+            lambda d: d["actors"][0]["capability"].update(source="W-2397"),
+            r"actors\[0\]\.capability: expected exactly one of",
+        ),
+        (
+            lambda d: d["issues"][0]["positions"]["USA"]["salience"].update(value=1.5),
+            r"issues\[0\]\.positions\.USA\.salience: expected a salience in \[0, 1\], got 1\.5",
+        ),
+        (
+            lambda d: d["issues"][0]["positions"]["USA"]["position"].update(value=140),
+            r"issues\[0\]: positions\.USA\.position: expected a value in \[0, 100\], got 140",
+        ),
+        (
+            lambda d: d["issues"][0]["positions"].update(XXX=d["issues"][0]["positions"]["USA"]),
+            r"unknown actor 'XXX'",
+        ),
+        (
+            lambda d: d["actors"][2]["capability"].update(value=-3),
+            r"actors\[2\]\.capability: expected a capability >= 0, got -3",
+        ),
         (lambda d: d.update(as_of="2018-02-30"), r"as_of: .*got '2018-02-30'"),
         (lambda d: d.update(colour="red"), r"colour: unknown key"),
         (lambda d: d["actors"][0].pop("name"), r"actors\[0\]\.name: expected a value \(required\)"),
-        (lambda d: d["issues"][1]["positions"]["PRK"]["position"].update(assumption=None, source="NOPE-1"),
-         r"issues\.sanctions_relief\.positions\.PRK\.position\.source: unknown source id 'NOPE-1'"),
+        (
+            lambda d: d["issues"][1]["positions"]["PRK"]["position"].update(
+                assumption=None, source="NOPE-1"
+            ),
+            r"issues\.sanctions_relief\.positions\.PRK\.position\.source: unknown source id 'NOPE-1'",
+        ),
         (lambda d: d["actors"].append(dict(d["actors"][0])), r"actors: duplicate id 'USA'"),
     ],
 )
@@ -85,7 +101,9 @@ def test_bad_scenarios_name_file_and_key(tmp_path, base_doc, edit, message):
 
 
 def test_unknown_name_and_bad_yaml(tmp_path):
-    with pytest.raises(ScenarioError, match=r"no file or bundled scenario named 'korea-1950' \(bundled: "):
+    with pytest.raises(
+        ScenarioError, match=r"no file or bundled scenario named 'korea-1950' \(bundled: "
+    ):
         load_scenario("korea-1950")
     p = tmp_path / "x.yaml"
     p.write_text("actors: [\n")

@@ -80,7 +80,10 @@ def _clean(o: Any) -> Any:
 def emit_json(obj: Any, *, lines: bool = False) -> None:
     """Print ``obj`` as JSON on stdout (one compact line with ``lines=True``)."""
     text = json.dumps(
-        _clean(obj), default=json_default, ensure_ascii=False, allow_nan=False,
+        _clean(obj),
+        default=json_default,
+        ensure_ascii=False,
+        allow_nan=False,
         indent=None if lines else 2,
     )
     sys.stdout.write(text + "\n")

@@ -13,8 +13,12 @@ def brief(
     ctx: typer.Context,
     out: Path = typer.Option(Path("out/briefing.html"), "--out", help="HTML file to write."),
     scenario: str = typer.Option("korea-now", "--scenario", help="Scenario name or YAML file."),
-    claims: str = typer.Option(None, "--claims", help="Claims YAML file (default: bundled korea-2018)."),
-    as_of: str = typer.Option(None, "--as-of", help="Describe the history as of this date (YYYY-MM-DD)."),
+    claims: str = typer.Option(
+        None, "--claims", help="Claims YAML file (default: bundled korea-2018)."
+    ),
+    as_of: str = typer.Option(
+        None, "--as-of", help="Describe the history as of this date (YYYY-MM-DD)."
+    ),
     json_out: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
 ) -> None:
     """Write the HTML briefing (the main job of `make run`) and print its key numbers."""

@@ -8,10 +8,14 @@ from rich.table import Table
 from standoff.cli._common import console, emit_json, state
 from standoff.errors import UsageError
 
-SCENARIO = typer.Option(None, "--scenario", help="Scenario name or file (default korea-now unless --as-of).")
+SCENARIO = typer.Option(
+    None, "--scenario", help="Scenario name or file (default korea-now unless --as-of)."
+)
 HORIZON = typer.Option(24, "--horizon", help="Months to simulate after the as-of month (1-600).")
 PATHS = typer.Option(10_000, "--paths", help="Simulated paths (Monte Carlo error ~ 1/sqrt(paths)).")
-SEED = typer.Option(None, "--seed", help="Random seed: same seed, same output (default: random, reported).")
+SEED = typer.Option(
+    None, "--seed", help="Random seed: same seed, same output (default: random, reported)."
+)
 JSON = typer.Option(False, "--json", help="Machine-readable JSON on stdout.")
 
 
@@ -22,7 +26,9 @@ def _pct(p: float) -> str:
 def forecast(
     ctx: typer.Context,
     scenario: str = SCENARIO,
-    as_of: str = typer.Option(None, "--as-of", help="Fit and forecast as of this date (YYYY-MM-DD), status quo."),
+    as_of: str = typer.Option(
+        None, "--as-of", help="Fit and forecast as of this date (YYYY-MM-DD), status quo."
+    ),
     policy: str = typer.Option("status-quo", "--policy", help="Policy id from the scenario."),
     horizon: int = HORIZON,
     paths: int = PATHS,
@@ -63,19 +69,29 @@ def forecast(
     for c in ("year", "months", "mean", "5%", "25%", "50%", "75%", "95%"):
         t.add_column(c, justify="right")
     for r in out["launches"]:
-        t.add_row(str(r["year"]), r["months"], f"{r['mean']:.1f}", *[f"{r[q]:.0f}" for q in ("q05", "q25", "q50", "q75", "q95")])
+        t.add_row(
+            str(r["year"]),
+            r["months"],
+            f"{r['mean']:.1f}",
+            *[f"{r[q]:.0f}" for q in ("q05", "q25", "q50", "q75", "q95")],
+        )
     console.print(t)
     o = out["outcomes_at_horizon"]
     console.print(
-        "At the horizon: " + ", ".join(f"{k} {_pct(v['p']).strip()}" for k, v in o.items()), markup=False
+        "At the horizon: " + ", ".join(f"{k} {_pct(v['p']).strip()}" for k, v in o.items()),
+        markup=False,
     )
 
 
 def compare(
     ctx: typer.Context,
-    scenario: str = typer.Option("korea-now", "--scenario", help="Scenario name or file defining the policies."),
+    scenario: str = typer.Option(
+        "korea-now", "--scenario", help="Scenario name or file defining the policies."
+    ),
     policies: str = typer.Option(
-        "status-quo,maximum-pressure,phased-relief", "--policies", help="Comma-separated policy ids; the first is the baseline."
+        "status-quo,maximum-pressure,phased-relief",
+        "--policies",
+        help="Comma-separated policy ids; the first is the baseline.",
     ),
     horizon: int = HORIZON,
     paths: int = PATHS,
@@ -131,7 +147,9 @@ def evidence(
     if json_out:
         emit_json(ev)
         return
-    console.print(f"[bold]Evidence[/bold] from the monthly record {ev['window'][0]}..{ev['window'][1]} ({ev['months']} months)")
+    console.print(
+        f"[bold]Evidence[/bold] from the monthly record {ev['window'][0]}..{ev['window'][1]} ({ev['months']} months)"
+    )
     for key, title, col in (
         ("launches_on_pressure", "Missile launches: incidence-rate ratios", "irr"),
         ("sanctions_on_provocation", "New UNSC sanctions resolution: odds ratios", "odds_ratio"),
@@ -142,6 +160,11 @@ def evidence(
         for r in ev[key]["terms"]:
             if r["term"] == "const":
                 continue
-            t.add_row(r["term"], f"{r[col]:.2f}", f"{r['lo95']:.2f} - {r['hi95']:.2f}", f"{r['p_value']:.3f}")
+            t.add_row(
+                r["term"],
+                f"{r[col]:.2f}",
+                f"{r['lo95']:.2f} - {r['hi95']:.2f}",
+                f"{r['p_value']:.3f}",
+            )
         console.print(t)
     console.print(ev["note"], markup=False)

@@ -9,10 +9,14 @@ from rich.table import Table
 
 from standoff.cli._common import console, emit_json, frame_records, state
 
-app = typer.Typer(help="The sourced history: summaries, timelines, charts, claims, SQL, export.",
-                  no_args_is_help=True)
+app = typer.Typer(
+    help="The sourced history: summaries, timelines, charts, claims, SQL, export.",
+    no_args_is_help=True,
+)
 
-AS_OF = typer.Option(None, "--as-of", help="Cut the history at this date (YYYY-MM-DD): nothing after it exists.")
+AS_OF = typer.Option(
+    None, "--as-of", help="Cut the history at this date (YYYY-MM-DD): nothing after it exists."
+)
 JSON = typer.Option(False, "--json", help="Machine-readable JSON on stdout.")
 
 
@@ -84,7 +88,8 @@ def timeline(
     from_: str = typer.Option(None, "--from", help="Start date YYYY-MM-DD."),
     to: str = typer.Option(None, "--to", help="End date YYYY-MM-DD."),
     kinds: str = typer.Option(
-        "launches,nuclear_tests,sanctions,diplomacy,events", "--kinds",
+        "launches,nuclear_tests,sanctions,diplomacy,events",
+        "--kinds",
         help="Comma-separated tables: launches, nuclear_tests, sanctions, diplomacy, events, provocations.",
     ),
     as_of: str = AS_OF,
@@ -134,7 +139,9 @@ def claims(
     cf, path = load_claims(file)
     results = evaluate_claims(state(ctx).history(), cf, origin=str(path))
     if json_out:
-        emit_json({"file": str(path), "title": cf.title, "as_of": cf.as_of.isoformat(), "claims": results})
+        emit_json(
+            {"file": str(path), "title": cf.title, "as_of": cf.as_of.isoformat(), "claims": results}
+        )
         return
     console.print(f"[bold]{cf.title}[/bold] (as of {cf.as_of})")
     t = Table(show_lines=True)
@@ -154,7 +161,9 @@ def claims(
 @app.command()
 def query(
     ctx: typer.Context,
-    sql: str = typer.Argument(..., help="SQL (DuckDB dialect) over the history tables and 'monthly'."),
+    sql: str = typer.Argument(
+        ..., help="SQL (DuckDB dialect) over the history tables and 'monthly'."
+    ),
     as_of: str = AS_OF,
     json_out: bool = JSON,
 ) -> None:
@@ -177,7 +186,6 @@ def query(
     console.print(f"{len(df)} row(s)")
 
 
-
 @app.command()
 def sources(
     ctx: typer.Context,
@@ -191,7 +199,9 @@ def sources(
     if ids:
         unknown = [i for i in ids if i not in set(src["id"])]
         if unknown:
-            raise UsageError(f"sources: unknown id(s) {', '.join(unknown)} (see `standoff history sources`)")
+            raise UsageError(
+                f"sources: unknown id(s) {', '.join(unknown)} (see `standoff history sources`)"
+            )
         src = src[src["id"].isin(ids)]
     if json_out:
         emit_json(frame_records(src))

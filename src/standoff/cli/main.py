@@ -36,7 +36,9 @@ app = typer.Typer(
 def _root(
     ctx: typer.Context,
     db: Path = typer.Option(
-        None, "--db", help="DuckDB file for the history (default: user data dir, or $STANDOFF_HOME)."
+        None,
+        "--db",
+        help="DuckDB file for the history (default: user data dir, or $STANDOFF_HOME).",
     ),
     history: Path = typer.Option(
         None, "--history", help="Directory of history tables in the export format (validated)."

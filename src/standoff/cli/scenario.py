@@ -8,7 +8,9 @@ from rich.table import Table
 from standoff.cli._common import console, emit_json
 from standoff.scenario import bundled_scenarios, load_scenario
 
-app = typer.Typer(help="Validated scenario files (actors, issues, positions, saliences).", no_args_is_help=True)
+app = typer.Typer(
+    help="Validated scenario files (actors, issues, positions, saliences).", no_args_is_help=True
+)
 
 
 @app.command("list")
@@ -27,7 +29,9 @@ def list_(json_out: bool = typer.Option(False, "--json", help="Machine-readable 
 
 @app.command("validate")
 def validate(
-    file: str = typer.Argument(..., help="Scenario YAML file or bundled name (korea-2018, korea-now)."),
+    file: str = typer.Argument(
+        ..., help="Scenario YAML file or bundled name (korea-2018, korea-now)."
+    ),
     json_out: bool = typer.Option(False, "--json", help="Machine-readable output."),
 ) -> None:
     """Validate a scenario file: exit 0 if valid, 2 with one line naming the problem if not."""
@@ -57,7 +61,9 @@ def validate(
 
 @app.command("show")
 def show(
-    file: str = typer.Argument(..., help="Scenario YAML file or bundled name (korea-2018, korea-now)."),
+    file: str = typer.Argument(
+        ..., help="Scenario YAML file or bundled name (korea-2018, korea-now)."
+    ),
     json_out: bool = typer.Option(False, "--json", help="Machine-readable output."),
 ) -> None:
     """Show a scenario: actors, issues, and every value with its source or assumption."""

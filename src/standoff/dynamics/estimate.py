@@ -47,7 +47,13 @@ class Fit:
     def table(self) -> list[dict]:
         z = 1.959963984540054
         return [
-            {"term": n, "coef": float(b), "se": float(s), "lo95": float(b - z * s), "hi95": float(b + z * s)}
+            {
+                "term": n,
+                "coef": float(b),
+                "se": float(s),
+                "lo95": float(b - z * s),
+                "hi95": float(b + z * s),
+            }
             for n, b, s in zip(self.names, self.coef, self.se, strict=True)
         ]
 

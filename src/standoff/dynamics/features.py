@@ -43,7 +43,17 @@ TENSION_WEIGHTS = {
 #: covariates of each component (all dated before the month they explain, except the
 #: same-month DPRK tests in the UNSC-response component, drawn first within a month)
 COMPONENTS: dict[str, tuple[str, ...]] = {
-    "launches": ("const", "kju", "l1", "l12", "tension", "talks_recent", "agreement", "sanc_recent", "sanc_level"),
+    "launches": (
+        "const",
+        "kju",
+        "l1",
+        "l12",
+        "tension",
+        "talks_recent",
+        "agreement",
+        "sanc_recent",
+        "sanc_level",
+    ),
     "icbm": ("const", "kju", "l12", "tension", "agreement"),
     "nuclear": ("const", "kju", "l12", "tension", "agreement"),
     "resolution": ("const", "nuc_now", "icbm_now", "l1", "tension"),
@@ -62,7 +72,9 @@ def monthly_state(panel: pd.DataFrame) -> pd.DataFrame:
         {
             "month": p["month"].to_numpy(),
             "launches": p["launches"].astype("Float64").to_numpy(dtype=float, na_value=np.nan),
-            "launch_days": p["launch_days"].astype("Float64").to_numpy(dtype=float, na_value=np.nan),
+            "launch_days": p["launch_days"]
+            .astype("Float64")
+            .to_numpy(dtype=float, na_value=np.nan),
             "icbm": (f("launches_icbm") > 0).astype(float),
             "nuclear": (f("nuclear_tests") > 0).astype(float),
             "resolution": (f("sanctions_resolutions") > 0).astype(float),
@@ -84,7 +96,15 @@ def monthly_state(panel: pd.DataFrame) -> pd.DataFrame:
 
 
 def conflict_score(
-    launch_days, nuclear, resolution, veto, collapse, provocation_other, talks, summit, agreement_signed
+    launch_days,
+    nuclear,
+    resolution,
+    veto,
+    collapse,
+    provocation_other,
+    talks,
+    summit,
+    agreement_signed,
 ):
     w = TENSION_WEIGHTS
     return (

@@ -49,7 +49,14 @@ DEFAULT_PARAMETERS = {
 RESOLUTION_COVARIATES = (*COMPONENTS["resolution"], "veto_era")
 #: the state fixed (observed) during nowcast months, when the panel has it
 NOWCAST_FIXED = (
-    "nuclear", "resolution", "talks", "summit", "agreement", "collapse", "veto", "provocation_other",
+    "nuclear",
+    "resolution",
+    "talks",
+    "summit",
+    "agreement",
+    "collapse",
+    "veto",
+    "provocation_other",
     "sanctions_index",
 )
 
@@ -78,7 +85,9 @@ class FittedModel:
         rows = []
         for name, fit in self.components.items():
             for r in fit.table():
-                rows.append({"component": name, "model": fit.kind, "n": fit.n, "events": fit.events, **r})
+                rows.append(
+                    {"component": name, "model": fit.kind, "n": fit.n, "events": fit.events, **r}
+                )
         return rows
 
 

@@ -38,8 +38,28 @@ from standoff.dynamics.model import RESOLUTION_COVARIATES, FittedModel
 from standoff.errors import UsageError
 from standoff.scenario.policy import STATUS_QUO, Policy
 
-EVENTS = ("nuclear", "icbm", "resolution", "talks", "summit", "agreement_signed", "agreement_collapse", "war")
-_STREAMS = ("coef", "war", "nuclear", "icbm", "launches", "resolution", "talks", "summit", "agreement", "increment")
+EVENTS = (
+    "nuclear",
+    "icbm",
+    "resolution",
+    "talks",
+    "summit",
+    "agreement_signed",
+    "agreement_collapse",
+    "war",
+)
+_STREAMS = (
+    "coef",
+    "war",
+    "nuclear",
+    "icbm",
+    "launches",
+    "resolution",
+    "talks",
+    "summit",
+    "agreement",
+    "increment",
+)
 
 
 def _rngs(seed) -> dict[str, np.random.Generator]:
@@ -51,7 +71,10 @@ def _rngs(seed) -> dict[str, np.random.Generator]:
         ss = seed
     else:
         ss = np.random.SeedSequence(seed)
-    return {name: np.random.default_rng(s) for name, s in zip(_STREAMS, ss.spawn(len(_STREAMS)), strict=True)}
+    return {
+        name: np.random.default_rng(s)
+        for name, s in zip(_STREAMS, ss.spawn(len(_STREAMS)), strict=True)
+    }
 
 
 @dataclass
@@ -117,7 +140,9 @@ class Simulation:
         return out
 
 
-def _hazard_shift(policy: Policy, target: str, month: int, n: int, cond: dict[str, np.ndarray]) -> np.ndarray:
+def _hazard_shift(
+    policy: Policy, target: str, month: int, n: int, cond: dict[str, np.ndarray]
+) -> np.ndarray:
     shift = np.zeros(n)
     for iv in policy.interventions:
         if iv.kind == "hazard" and iv.target == target and iv.active(month):
@@ -137,7 +162,9 @@ def simulate(
     if not isinstance(n_paths, (int, np.integer)) or n_paths < 2:
         raise UsageError(f"--paths: expected an integer >= 2, got {n_paths!r}")
     if not isinstance(horizon_months, (int, np.integer)) or not 1 <= horizon_months <= 600:
-        raise UsageError(f"--horizon: expected an integer number of months in [1, 600], got {horizon_months!r}")
+        raise UsageError(
+            f"--horizon: expected an integer number of months in [1, 600], got {horizon_months!r}"
+        )
     policy = policy or STATUS_QUO
     n = int(n_paths)
     r = _rngs(seed)
@@ -210,15 +237,26 @@ def simulate(
         cond = {"talks": since_talks <= 1, "agreement": agreement > 0, "quiet": since_test > 3}
         shifts = {
             t: np.zeros(n) if nowcast else _hazard_shift(policy, t, month, n, cond)
-            for t in ("nuclear", "icbm", "launches", "resolution", "talks", "summit",
-                      "agreement_sign", "agreement_collapse", "war")
+            for t in (
+                "nuclear",
+                "icbm",
+                "launches",
+                "resolution",
+                "talks",
+                "summit",
+                "agreement_sign",
+                "agreement_collapse",
+                "war",
+            )
         }
         shift = shifts.__getitem__
 
         # --- DPRK
         nuclear = bern("nuclear", eta("nuclear", cov) + shift("nuclear"))
         icbm = bern("icbm", eta("icbm", cov) + shift("icbm"))
-        mu = np.minimum(np.exp(np.clip(eta("launches", cov) + shift("launches"), -30, 30)), model.launch_cap)
+        mu = np.minimum(
+            np.exp(np.clip(eta("launches", cov) + shift("launches"), -30, 30)), model.launch_cap
+        )
         lam = r["launches"].gamma(1.0 / alpha, alpha * mu)
         launches = r["launches"].poisson(lam)
         launches = np.maximum(launches, icbm.astype(launches.dtype))
@@ -251,8 +289,12 @@ def simulate(
         # --- diplomacy
         talks = bern("talks", eta("talks", cov) + shift("talks"))
         summit = bern("summit", eta("summit", cov) + shift("summit"))
-        sign = bern("agreement", eta("agreement_sign", cov) + shift("agreement_sign")) & (agreement == 0)
-        coll = bern("agreement", eta("agreement_collapse", cov) + shift("agreement_collapse")) & (agreement > 0)
+        sign = bern("agreement", eta("agreement_sign", cov) + shift("agreement_sign")) & (
+            agreement == 0
+        )
+        coll = bern("agreement", eta("agreement_collapse", cov) + shift("agreement_collapse")) & (
+            agreement > 0
+        )
         if nowcast:
             for name, arr in (("talks", talks), ("summit", summit)):
                 v = fixed[name][step]
@@ -264,14 +306,26 @@ def simulate(
                 coll = (agreement > 0) & (v == 0)
         agreement = np.where(sign, 1.0, np.where(coll, 0.0, agreement))
         # --- tension (expected launch days from the historical missiles per launch day)
-        days = np.where(launches > 0, np.maximum(1.0, np.round(launches / model.missiles_per_launch_day)), 0.0)
+        days = np.where(
+            launches > 0, np.maximum(1.0, np.round(launches / model.missiles_per_launch_day)), 0.0
+        )
         veto = fixed["veto"][step] if nowcast and np.isfinite(fixed["veto"][step]) else 0.0
-        prov = fixed["provocation_other"][step] if nowcast and np.isfinite(fixed["provocation_other"][step]) else prov_other
+        prov = (
+            fixed["provocation_other"][step]
+            if nowcast and np.isfinite(fixed["provocation_other"][step])
+            else prov_other
+        )
         w = TENSION_WEIGHTS
         c = (
-            w["launch_days"] * days + w["nuclear"] * nuclear + w["resolution"] * resolution
-            + w["veto"] * veto + w["collapse"] * coll + w["provocation_other"] * prov
-            + w["talks"] * talks + w["summit"] * summit + w["agreement_signed"] * sign
+            w["launch_days"] * days
+            + w["nuclear"] * nuclear
+            + w["resolution"] * resolution
+            + w["veto"] * veto
+            + w["collapse"] * coll
+            + w["provocation_other"] * prov
+            + w["talks"] * talks
+            + w["summit"] * summit
+            + w["agreement_signed"] * sign
         )
         tension = DECAY * tension + c
         if not nowcast:

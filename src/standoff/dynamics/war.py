@@ -69,11 +69,15 @@ class WarPrior:
 
 
 def mid_data() -> pd.DataFrame:
-    path = Path(str(resources.files("standoff") / "data" / "conflict" / "gml_mid_2.2.1_dirdisp_korea.csv"))
+    path = Path(
+        str(resources.files("standoff") / "data" / "conflict" / "gml_mid_2.2.1_dirdisp_korea.csv")
+    )
     return pd.read_csv(path)
 
 
-def war_prior(as_of_year: int, prior_mean: float = PRIOR_MEAN, prior_weight: float = PRIOR_WEIGHT) -> WarPrior:
+def war_prior(
+    as_of_year: int, prior_mean: float = PRIOR_MEAN, prior_weight: float = PRIOR_WEIGHT
+) -> WarPrior:
     """The war-hazard posterior using disputes that began before ``as_of_year``."""
     d = mid_data()
     d = d[(d["ccode1"] == DPRK) | (d["ccode2"] == DPRK)]

@@ -91,7 +91,9 @@ def run_forecast(
 def _policy(scenario: Scenario | None, policy_id: str) -> Policy:
     if scenario is None or not scenario.policies:
         if policy_id != "status-quo":
-            raise UsageError(f"--policy: {policy_id!r} needs a scenario that defines it (use --scenario)")
+            raise UsageError(
+                f"--policy: {policy_id!r} needs a scenario that defines it (use --scenario)"
+            )
         return STATUS_QUO
     return scenario.policy(policy_id)
 
@@ -139,6 +141,9 @@ def compare_policies(
                     "se": round(float(d.std(ddof=1) / np.sqrt(len(d))), 6),
                 }
         la = s.launches.sum(axis=0).astype(float) - base.launches.sum(axis=0).astype(float)
-        diff["launches_total"] = {"diff": float(la.mean()), "se": float(la.std(ddof=1) / np.sqrt(len(la)))}
+        diff["launches_total"] = {
+            "diff": float(la.mean()),
+            "se": float(la.std(ddof=1) / np.sqrt(len(la))),
+        }
         out["differences"][pid] = diff
     return out, sims

@@ -42,7 +42,9 @@ PRELIMINARY_FROM = pd.Timestamp("2025-01-06")
 
 
 def _read_curated(data_dir: Path, name: str) -> pd.DataFrame:
-    return pd.read_csv(data_dir / "curated" / name, dtype=str, keep_default_na=False, na_values=[""])
+    return pd.read_csv(
+        data_dir / "curated" / name, dtype=str, keep_default_na=False, na_values=[""]
+    )
 
 
 def _nan_to_none(v: object) -> object:
@@ -133,7 +135,9 @@ def build_nuclear_tests(data_dir: Path, leaders: pd.DataFrame) -> pd.DataFrame:
     )
     curated = d["leader"].tolist()
     if out["leader"].tolist() != curated:
-        raise DataError("nk_nuclear_tests.csv: leader column disagrees with leaders.csv attribution")
+        raise DataError(
+            "nk_nuclear_tests.csv: leader column disagrees with leaders.csv attribution"
+        )
     return _finish("nuclear_tests", out, "date")
 
 
@@ -202,7 +206,9 @@ def _check_vetoes(data_dir: Path, sanctions: pd.DataFrame) -> None:
             if hit.iloc[0][c] == "1"
         )
         if by != sorted(split_ids(row["vetoed_by"])):
-            raise DataError(f"sanctions_measures.csv: vetoed_by for {row['document']} disagrees with G6")
+            raise DataError(
+                f"sanctions_measures.csv: vetoed_by for {row['document']} disagrees with G6"
+            )
 
 
 def build_diplomacy(data_dir: Path) -> pd.DataFrame:
@@ -305,7 +311,9 @@ def build_tables(data_dir: str | Path) -> dict[str, pd.DataFrame]:
     leaders = _read_curated(data_dir, "leaders.csv")
     tables = {
         "sources": validate_frame("sources", _read_curated(data_dir, "sources.csv"), "sources.csv"),
-        "coverage": validate_frame("coverage", _read_curated(data_dir, "coverage.csv"), "coverage.csv"),
+        "coverage": validate_frame(
+            "coverage", _read_curated(data_dir, "coverage.csv"), "coverage.csv"
+        ),
         "leaders": validate_frame("leaders", leaders, "leaders.csv"),
         "launches": build_launches(data_dir, leaders),
         "nuclear_tests": build_nuclear_tests(data_dir, leaders),

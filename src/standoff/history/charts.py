@@ -54,8 +54,16 @@ def launches_by_year(h) -> plt.Figure:
         a = max(r["start"].year + r["start"].day_of_year / 366, years[0] - 0.5)
         b = (r["end"].year + r["end"].day_of_year / 366) if pd.notna(r["end"]) else years[-1] + 0.5
         ax.axvspan(a - 0.5, b - 0.5, color=LEADER_COLOURS.get(r["leader"], "#eee"), zorder=0)
-        ax.text((a + b) / 2 - 0.5, 0.97, r["leader"], transform=ax.get_xaxis_transform(),
-                ha="center", va="top", fontsize=8, color="#555")
+        ax.text(
+            (a + b) / 2 - 0.5,
+            0.97,
+            r["leader"],
+            transform=ax.get_xaxis_transform(),
+            ha="center",
+            va="top",
+            fontsize=8,
+            color="#555",
+        )
     bottom = np.zeros(len(years))
     for t in MISSILE_TYPES:
         v = counts[t].to_numpy()
@@ -69,8 +77,14 @@ def launches_by_year(h) -> plt.Figure:
         ax.plot([], [], color="black", lw=0.8, ls=":", label="nuclear test")
     cov = h.coverage_end("launches")
     if cov is not None and cov.month < 12 and cov.year <= years[-1]:
-        ax.annotate(f"to {cov.date()}\n(preliminary)", (cov.year, bottom[years == cov.year][0]),
-                    textcoords="offset points", xytext=(0, 4), ha="center", fontsize=7)
+        ax.annotate(
+            f"to {cov.date()}\n(preliminary)",
+            (cov.year, bottom[years == cov.year][0]),
+            textcoords="offset points",
+            xytext=(0, 4),
+            ha="center",
+            fontsize=7,
+        )
     ax.set_xlim(years[0] - 0.6, years[-1] + 0.6)
     ax.set_ylabel("missiles (CNS unit: one per missile)")
     ax.set_title("North Korean missile tests per year, by type")
@@ -83,10 +97,9 @@ def launches_by_year(h) -> plt.Figure:
 def launches_by_leader(h) -> plt.Figure:
     la = h.tables["launches"]
     leaders = list(h.tables["leaders"].sort_values("start")["leader"])
-    counts = (
-        la.pivot_table(index="leader", columns="type", values="id", aggfunc="count", fill_value=0)
-        .reindex(index=leaders, columns=list(MISSILE_TYPES), fill_value=0)
-    )
+    counts = la.pivot_table(
+        index="leader", columns="type", values="id", aggfunc="count", fill_value=0
+    ).reindex(index=leaders, columns=list(MISSILE_TYPES), fill_value=0)
     fig, ax = plt.subplots(figsize=(7, 3.6))
     left = np.zeros(len(leaders))
     for t in MISSILE_TYPES:
@@ -123,15 +136,31 @@ def sanctions_timeline(h) -> plt.Figure:
     x = pd.PeriodIndex(mo["month"], freq="M").to_timestamp()
     fig, ax = plt.subplots(figsize=(11, 4))
     ax.step(x, mo["sanctions_intensity"].astype(float), where="post", color="#c44e52", lw=2)
-    ax.fill_between(x, mo["sanctions_intensity"].astype(float), step="post", color="#c44e52", alpha=0.12)
+    ax.fill_between(
+        x, mo["sanctions_intensity"].astype(float), step="post", color="#c44e52", alpha=0.12
+    )
     sa = h.tables["sanctions"]
     shown = sa[sa["kind"] != "panel_renewal"].reset_index(drop=True)
     for i, r in shown.iterrows():
         failed = not bool(r["adopted"])
-        ax.axvline(r["date"], color="#333" if not failed else "#1f77b4", lw=0.6, ls="--" if failed else "-", alpha=0.6)
-        label = (r["document"].split(" ")[0].replace("S/RES/", "") if not failed else "veto")
-        ax.text(r["date"], 101 + 9 * (i % 2), label, rotation=90, fontsize=7, ha="center", va="bottom",
-                color="#1f77b4" if failed else "#333")
+        ax.axvline(
+            r["date"],
+            color="#333" if not failed else "#1f77b4",
+            lw=0.6,
+            ls="--" if failed else "-",
+            alpha=0.6,
+        )
+        label = r["document"].split(" ")[0].replace("S/RES/", "") if not failed else "veto"
+        ax.text(
+            r["date"],
+            101 + 9 * (i % 2),
+            label,
+            rotation=90,
+            fontsize=7,
+            ha="center",
+            va="bottom",
+            color="#1f77b4" if failed else "#333",
+        )
     ax.set_ylim(0, 100)
     ax.set_ylabel("sanctions-intensity index (0-100)")
     ax.set_title("UN Security Council sanctions on the DPRK: index of measures in force", pad=40)
@@ -167,19 +196,34 @@ def diplomacy_timeline(h) -> plt.Figure:
             if pd.isna(end):
                 ax.scatter([r["date_start"]], [y], marker="|", color=colour, s=80)
             else:
-                ax.barh(y, max((end - r["date_start"]).days, 20), left=r["date_start"], height=0.6,
-                        color=colour, alpha=0.8)
+                ax.barh(
+                    y,
+                    max((end - r["date_start"]).days, 20),
+                    left=r["date_start"],
+                    height=0.6,
+                    color=colour,
+                    alpha=0.8,
+                )
             ax.text(r["date_start"], y, " " + r["id"], va="center", fontsize=6)
             y += 1
         y += 0.5
     marks = [("talks", "o", "#1f77b4"), ("summit", "*", "#d62728"), ("collapse", "x", "black")]
     for kind, marker, colour in marks:
         rows = dp[dp["kind"] == kind]
-        ax.scatter(rows["date_start"], np.full(len(rows), y + 0.5), marker=marker, color=colour,
-                   label=kind, s=40 if marker == "*" else 20, zorder=3)
+        ax.scatter(
+            rows["date_start"],
+            np.full(len(rows), y + 0.5),
+            marker=marker,
+            color=colour,
+            label=kind,
+            s=40 if marker == "*" else 20,
+            zorder=3,
+        )
     ax.set_yticks([])
     ax.set_ylim(-1, y + 1.5)
-    ax.set_title("Diplomacy: processes, agreements in force, unilateral steps; talks, summits, collapses (top)")
+    ax.set_title(
+        "Diplomacy: processes, agreements in force, unilateral steps; talks, summits, collapses (top)"
+    )
     ax.legend(fontsize=8, ncol=3, loc="lower right", frameon=False)
     ax.grid(axis="x", alpha=0.3)
     fig.tight_layout()
@@ -210,7 +254,9 @@ def figure_png(fig: plt.Figure, dpi: int = 110) -> bytes:
 
 def img_tag(png: bytes, alt: str) -> str:
     b64 = base64.b64encode(png).decode("ascii")
-    return f'<img alt="{html.escape(alt)}" src="data:image/png;base64,{b64}" style="max-width:100%">'
+    return (
+        f'<img alt="{html.escape(alt)}" src="data:image/png;base64,{b64}" style="max-width:100%">'
+    )
 
 
 def save_chart(h, kind: str, out: str | Path) -> Path:

@@ -47,7 +47,11 @@ class Check(_Strict):
     @model_validator(mode="after")
     def _shape(self) -> Check:
         if self.op == "between":
-            if not (isinstance(self.value, list) and len(self.value) == 2 and self.value[0] <= self.value[1]):
+            if not (
+                isinstance(self.value, list)
+                and len(self.value) == 2
+                and self.value[0] <= self.value[1]
+            ):
                 raise ValueError("value: 'between' expects [low, high] with low <= high")
         elif isinstance(self.value, list):
             raise ValueError(f"value: '{self.op}' expects a single number or string")
@@ -155,7 +159,9 @@ def load_claims(path: str | Path | None = None) -> tuple[ClaimsFile, Path]:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}: " if mark is not None else ""
-        raise ClaimsError(f"{p}: {where}expected valid YAML ({getattr(exc, 'problem', None) or exc})") from None
+        raise ClaimsError(
+            f"{p}: {where}expected valid YAML ({getattr(exc, 'problem', None) or exc})"
+        ) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ClaimsError(f"{p}: cannot read ({exc})") from None
     if not isinstance(data, dict):
@@ -236,11 +242,15 @@ def _evaluate_one(h: History, con, claim: Claim, where: str) -> dict:
         ok = None if x is None else chk.holds(x)
         if isinstance(x, float):
             x = round(x, 4)
-        out["checks"].append({"label": chk.label, "value": x, "expected": chk.expected(), "holds": ok})
+        out["checks"].append(
+            {"label": chk.label, "value": x, "expected": chk.expected(), "holds": ok}
+        )
         holds.append(ok)
     for j, ctx in enumerate(claim.context):
         x = _scalar(con, ctx.query, f"{where}.context[{j}]")
-        out["context"].append({"label": ctx.label, "value": round(x, 4) if isinstance(x, float) else x})
+        out["context"].append(
+            {"label": ctx.label, "value": round(x, 4) if isinstance(x, float) else x}
+        )
     if claim.checks:
         out["value"] = out["checks"][0]["value"]
     elif out["context"]:

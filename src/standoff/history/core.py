@@ -94,9 +94,13 @@ class History:
         src = Path(history_dir) if history_dir is not None else bundled_dir()
         origin = "bundled" if history_dir is None else str(src)
         if history_dir is not None and not src.is_dir():
-            raise DataError(f"{src}: expected a directory of history tables (see `standoff history export`)")
+            raise DataError(
+                f"{src}: expected a directory of history tables (see `standoff history export`)"
+            )
         texts = _read_texts(src)
-        db_path = Path(db) if db is not None else (default_db_path() if history_dir is None else None)
+        db_path = (
+            Path(db) if db is not None else (default_db_path() if history_dir is None else None)
+        )
         if store and db_path is not None:
             from standoff.store.duckdb_store import read_store, stored_fingerprint
 
@@ -304,7 +308,9 @@ class History:
         self._check_within(hi if end is not None else None, "--to")
         unknown = [k for k in kinds if k not in _DATE_COL]
         if unknown:
-            raise UsageError(f"--kinds: unknown {', '.join(unknown)} (expected {', '.join(_DATE_COL)})")
+            raise UsageError(
+                f"--kinds: unknown {', '.join(unknown)} (expected {', '.join(_DATE_COL)})"
+            )
         parts = []
         for kind in kinds:
             df = self.tables[kind]
@@ -320,7 +326,12 @@ class History:
                         {
                             "date": agg["date"],
                             "kind": "launch",
-                            "what": agg["n"].astype(str) + " x " + agg["missile"] + " (" + agg["type"] + ")",
+                            "what": agg["n"].astype(str)
+                            + " x "
+                            + agg["missile"]
+                            + " ("
+                            + agg["type"]
+                            + ")",
                             "sources": agg["sources"],
                         }
                     )
@@ -331,8 +342,13 @@ class History:
                         {
                             "date": df["date"],
                             "kind": "nuclear test",
-                            "what": "Nuclear test #" + df["test_no"].astype(str) + " (mb "
-                            + df["usgs_mb"].astype(str) + ", ~" + df["yield_kt"].astype(str) + " kt)",
+                            "what": "Nuclear test #"
+                            + df["test_no"].astype(str)
+                            + " (mb "
+                            + df["usgs_mb"].astype(str)
+                            + ", ~"
+                            + df["yield_kt"].astype(str)
+                            + " kt)",
                             "sources": df["sources"],
                         }
                     )
@@ -363,15 +379,23 @@ class History:
             elif kind == "provocations":
                 parts.append(
                     pd.DataFrame(
-                        {"date": df["date"], "kind": "provocation (" + df["type"] + ")",
-                         "what": df["event"], "sources": df["sources"]}
+                        {
+                            "date": df["date"],
+                            "kind": "provocation (" + df["type"] + ")",
+                            "what": df["event"],
+                            "sources": df["sources"],
+                        }
                     )
                 )
             else:
                 parts.append(
                     pd.DataFrame(
-                        {"date": df["date_start"], "kind": df["category"], "what": df["event"],
-                         "sources": df["sources"]}
+                        {
+                            "date": df["date_start"],
+                            "kind": df["category"],
+                            "what": df["event"],
+                            "sources": df["sources"],
+                        }
                     )
                 )
         if not parts:
@@ -404,7 +428,9 @@ def _read_texts(src: Path) -> dict[str, str]:
     for name in BASE_TABLES:
         p = src / f"{name}.csv"
         if not p.is_file():
-            raise DataError(f"{p}: file not found (a history directory needs {', '.join(t + '.csv' for t in BASE_TABLES)})")
+            raise DataError(
+                f"{p}: file not found (a history directory needs {', '.join(t + '.csv' for t in BASE_TABLES)})"
+            )
         try:
             texts[name] = p.read_text(encoding="utf-8")
         except UnicodeDecodeError:
@@ -423,10 +449,14 @@ def _check_consistency(tables: dict[str, pd.DataFrame], src: Path) -> None:
     cov = set(tables["coverage"]["table"])
     missing = [t for t in DATED_TABLES if t not in cov]
     if missing:
-        raise DataError(f"{src}/coverage.csv: column 'table': expected a row for {', '.join(missing)}")
+        raise DataError(
+            f"{src}/coverage.csv: column 'table': expected a row for {', '.join(missing)}"
+        )
     bad = tables["coverage"][tables["coverage"]["end"] < tables["coverage"]["start"]]
     if len(bad):
-        raise DataError(f"{src}/coverage.csv: row for '{bad['table'].iloc[0]}': expected end >= start")
+        raise DataError(
+            f"{src}/coverage.csv: row for '{bad['table'].iloc[0]}': expected end >= start"
+        )
     for name in DATED_TABLES:
         df = tables[name]
         col = _DATE_COL[name]
@@ -440,4 +470,6 @@ def _check_consistency(tables: dict[str, pd.DataFrame], src: Path) -> None:
     for name in ("launches", "nuclear_tests"):
         unknown = set(tables[name]["leader"]) - leaders
         if unknown:
-            raise DataError(f"{src}/{name}.csv: column 'leader': {sorted(unknown)[0]!r} is not in leaders.csv")
+            raise DataError(
+                f"{src}/{name}.csv: column 'leader': {sorted(unknown)[0]!r} is not in leaders.csv"
+            )

@@ -93,7 +93,9 @@ def build_monthly(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
     sa = tables["sanctions"]
     m = covered("sanctions")
     adopted = sa["adopted"].fillna(False).astype(bool)
-    out["resolutions_adopted"] = counts(sa.loc[adopted & (sa["kind"] != "panel_renewal"), "date"], m)
+    out["resolutions_adopted"] = counts(
+        sa.loc[adopted & (sa["kind"] != "panel_renewal"), "date"], m
+    )
     out["sanctions_resolutions"] = counts(
         sa.loc[adopted & sa["kind"].isin(["sanctions", "designations"]), "date"], m
     )
@@ -131,8 +133,10 @@ def build_monthly(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
         sel = agr & dp["issue"].isin(issues)
         hit = _overlaps(dp["date_start"][sel], dp["in_force_to"][sel], starts, ends) > 0
         out[col] = flag(hit.astype(int), m)
-    mor = (dp["kind"] == "unilateral") & dp["participants"].eq("PRK") & dp["issue"].isin(
-        ["nuclear", "missiles"]
+    mor = (
+        (dp["kind"] == "unilateral")
+        & dp["participants"].eq("PRK")
+        & dp["issue"].isin(["nuclear", "missiles"])
     )
     hit = _overlaps(dp["date_start"][mor], dp["in_force_to"][mor], starts, ends) > 0
     out["dprk_moratorium_in_force"] = flag(hit.astype(int), m)

@@ -271,7 +271,9 @@ def _convert(vals: pd.Series, c: Col, origin: str, lines: np.ndarray) -> pd.Seri
             bad = present & ~text.isin(c.choices).fillna(False).to_numpy()
             if bad.any():
                 i = int(np.flatnonzero(bad)[0])
-                raise _fail(origin, lines[i], c.name, f"one of {', '.join(c.choices)}", text.iloc[i])
+                raise _fail(
+                    origin, lines[i], c.name, f"one of {', '.join(c.choices)}", text.iloc[i]
+                )
         return text.astype(object).where(present, None)
     if c.kind == "date":
         ok = text.str.match(_DATE_RE.pattern).fillna(False).to_numpy()
@@ -303,7 +305,10 @@ def _convert(vals: pd.Series, c: Col, origin: str, lines: np.ndarray) -> pd.Seri
         if bad.any():
             i = int(np.flatnonzero(bad)[0])
             raise _fail(origin, lines[i], c.name, "true or false", text.iloc[i])
-        return pd.array([(t == "true") if p else None for t, p in zip(low, present, strict=True)], dtype="boolean")
+        return pd.array(
+            [(t == "true") if p else None for t, p in zip(low, present, strict=True)],
+            dtype="boolean",
+        )
     raise AssertionError(c.kind)  # pragma: no cover - schema typo
 
 
@@ -315,7 +320,11 @@ def coerce_types(name: str, df: pd.DataFrame) -> pd.DataFrame:
         if c.kind == "date":
             out[c.name] = pd.to_datetime(s).astype("datetime64[ns]")
         elif c.kind == "int":
-            out[c.name] = pd.array(s.astype("Float64").round(), dtype="Int64") if len(s) else pd.array([], "Int64")
+            out[c.name] = (
+                pd.array(s.astype("Float64").round(), dtype="Int64")
+                if len(s)
+                else pd.array([], "Int64")
+            )
         elif c.kind == "float":
             out[c.name] = s.astype("float64")
         elif c.kind == "bool":
@@ -334,10 +343,14 @@ def to_csv_text(name: str, df: pd.DataFrame) -> str:
         for col in df.columns:
             s = df[col]
             kind = (
-                "date" if pd.api.types.is_datetime64_any_dtype(s)
-                else "bool" if pd.api.types.is_bool_dtype(s)
-                else "int" if pd.api.types.is_integer_dtype(s)
-                else "float" if pd.api.types.is_float_dtype(s)
+                "date"
+                if pd.api.types.is_datetime64_any_dtype(s)
+                else "bool"
+                if pd.api.types.is_bool_dtype(s)
+                else "int"
+                if pd.api.types.is_integer_dtype(s)
+                else "float"
+                if pd.api.types.is_float_dtype(s)
                 else "str"
             )
             out[col] = _fmt(s, kind)

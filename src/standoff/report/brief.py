@@ -13,6 +13,7 @@ deterministic for a given history, scenario and claims file (no timestamps).
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -47,8 +48,28 @@ def _bargaining(ctx: BriefContext) -> str:
     return briefing_section(ctx.scenario)
 
 
+def _strategic(ctx: BriefContext) -> str:
+    if ctx.scenario is None:
+        return ""
+    from standoff.games.report import briefing_section
+
+    return briefing_section(ctx.scenario)
+
+
+def _forecast(ctx: BriefContext) -> str:
+    if ctx.scenario is None or not ctx.scenario.policies:
+        return ""
+    if ctx.history.as_of_date is not None and ctx.history.as_of_date.date() < ctx.scenario.as_of:
+        return ""  # the history view ends before the scenario's date: no forecast from it
+    from standoff.forecast.report import briefing_section
+
+    return briefing_section(ctx.history, ctx.scenario)
+
+
 SECTION_PROVIDERS: list[tuple[str, Callable[[BriefContext], str]]] = [
+    ("Forecast and policy comparison", _forecast),
     ("Bargaining: where the negotiation would settle", _bargaining),
+    ("Strategic logic: crisis games", _strategic),
 ]
 
 
@@ -57,7 +78,10 @@ def key_numbers(h: History) -> dict:
     sa, dp = h.tables["sanctions"], h.tables["diplomacy"]
     adopted = sa["adopted"].fillna(False).astype(bool)
     to2017 = la[la["date"] <= "2017-12-31"].groupby("leader").size()
-    kju, others = int(to2017.get("Kim Jong Un", 0)), int(to2017.drop("Kim Jong Un", errors="ignore").sum())
+    kju, others = (
+        int(to2017.get("Kim Jong Un", 0)),
+        int(to2017.drop("Kim Jong Un", errors="ignore").sum()),
+    )
     with_us_rok = dp["participants"].fillna("").str.contains(r"\b(?:USA|KOR)\b")
     talks = dp[dp["kind"].isin(["talks", "summit"]) & with_us_rok]
     last_talks = talks.sort_values("date_start").iloc[-1] if len(talks) else None
@@ -73,15 +97,17 @@ def key_numbers(h: History) -> dict:
         "nuclear_tests": int(len(nt)),
         "last_nuclear_test": None if nt.empty else str(nt["date"].max().date()),
         "resolutions_adopted": int((adopted & (sa["kind"] != "panel_renewal")).sum()),
-        "sanctions_resolutions": int((adopted & sa["kind"].isin(["sanctions", "designations"])).sum()),
+        "sanctions_resolutions": int(
+            (adopted & sa["kind"].isin(["sanctions", "designations"])).sum()
+        ),
         "vetoed_drafts": int((sa["kind"] == "vetoed_draft").sum()),
         "sanctions_categories_in_force": int((regime["level"] > 0).sum()),
         "sanctions_categories_total": len(MEASURES),
         "summits": int((dp["kind"] == "summit").sum()),
         "agreements": int((dp["kind"] == "agreement").sum()),
-        "last_talks": None if last_talks is None else {
-            "date": str(last_talks["date_start"].date()), "event": last_talks["event"]
-        },
+        "last_talks": None
+        if last_talks is None
+        else {"date": str(last_talks["date_start"].date()), "event": last_talks["event"]},
     }
 
 
@@ -104,7 +130,10 @@ def _table(df: pd.DataFrame, cols: list[str], headers: list[str] | None = None) 
 def _caps_note(regime: pd.DataFrame) -> str:
     caps = [
         f"{label} capped at {regime.attrs[key]:,} barrels a year"
-        for key, label in (("refined_petroleum_cap_bbl", "refined petroleum"), ("crude_oil_cap_bbl", "crude oil"))
+        for key, label in (
+            ("refined_petroleum_cap_bbl", "refined petroleum"),
+            ("crude_oil_cap_bbl", "crude oil"),
+        )
         if regime.attrs.get(key)
     ]
     return f"<p>Oil: {'; '.join(caps)}.</p>" if caps else "<p>No UNSC oil cap in force.</p>"
@@ -119,7 +148,9 @@ def _claims_section(ctx: BriefContext) -> str:
         return ""
     rows = []
     for r in ctx.claim_results:
-        says = "; ".join(f"{c['label']}: {c['value']} (claim: {c['expected']})" for c in r["checks"])
+        says = "; ".join(
+            f"{c['label']}: {c['value']} (claim: {c['expected']})" for c in r["checks"]
+        )
         if not says:
             says = "; ".join(f"{c['label']}: {c['value']}" for c in r["context"])
         if r["verdict"] == "not checkable" and r["reason"]:
@@ -140,8 +171,10 @@ def _scenario_section(ctx: BriefContext) -> str:
     s = ctx.scenario
     if s is None:
         return ""
-    parts = [f"<p><b>{e(s.title)}</b> (scenario <code>{e(s.name)}</code>, as of {s.as_of}). "
-             f"{e(s.description or '')}</p>"]
+    parts = [
+        f"<p><b>{e(s.title)}</b> (scenario <code>{e(s.name)}</code>, as of {s.as_of}). "
+        f"{e(s.description or '')}</p>"
+    ]
     values = s.sourced_values()
     n_src = sum(v.source is not None for _, v in values)
     parts.append(
@@ -149,16 +182,30 @@ def _scenario_section(ctx: BriefContext) -> str:
         "(each with its rationale; see <code>standoff scenario show</code>).</p>"
     )
     actors = pd.DataFrame(
-        [{"id": a.id, "name": a.name, "capability": f"{a.capability.value:g}",
-          "provenance": a.capability.source or "assumption: " + (a.capability.assumption or "")}
-         for a in s.actors]
+        [
+            {
+                "id": a.id,
+                "name": a.name,
+                "capability": f"{a.capability.value:g}",
+                "provenance": a.capability.source
+                or "assumption: " + (a.capability.assumption or ""),
+            }
+            for a in s.actors
+        ]
     )
     parts.append(_table(actors, list(actors.columns)))
     for issue in s.issues:
         df = pd.DataFrame(
-            [{"actor": a, "position": f"{st.position.value:g}", "salience": f"{st.salience.value:g}",
-              "provenance": st.position.source or "assumption: " + (st.position.assumption or "")}
-             for a, st in issue.positions.items()]
+            [
+                {
+                    "actor": a,
+                    "position": f"{st.position.value:g}",
+                    "salience": f"{st.salience.value:g}",
+                    "provenance": st.position.source
+                    or "assumption: " + (st.position.assumption or ""),
+                }
+                for a, st in issue.positions.items()
+            ]
         )
         parts.append(
             f"<h4>{e(issue.title)}</h4><p>{e(issue.question or '')} Scale {issue.scale.min:g} = "
@@ -184,52 +231,76 @@ def build_briefing(ctx: BriefContext) -> tuple[str, dict]:
     )
     leaders_txt = ", ".join(f"{n} {c}" for n, c in k["missiles_by_leader"].items())
     sections = [
-        ("Key numbers", f"""
+        (
+            "Key numbers",
+            f"""
 <ul>
-<li><b>{k['missiles']}</b> missiles tested (CNS/NTI unit: one per missile) from 1984 to {k['launches_through']}
-({leaders_txt}); {k['icbm']} ICBMs; last launch in the data {k['last_launch']}.</li>
-<li>Through 2017 Kim Jong Un's missiles were <b>{k['kju_ratio_through_2017']}x</b> those of his father and
+<li><b>{k["missiles"]}</b> missiles tested (CNS/NTI unit: one per missile) from 1984 to {k["launches_through"]}
+({leaders_txt}); {k["icbm"]} ICBMs; last launch in the data {k["last_launch"]}.</li>
+<li>Through 2017 Kim Jong Un's missiles were <b>{k["kju_ratio_through_2017"]}x</b> those of his father and
 grandfather combined.</li>
-<li><b>{k['nuclear_tests']}</b> nuclear tests, the last on {k['last_nuclear_test']}.</li>
-<li><b>{k['resolutions_adopted']}</b> UNSC resolutions on the file ({k['sanctions_resolutions']} adding sanctions or
-designations), {k['vetoed_drafts']} vetoed drafts; {k['sanctions_categories_in_force']} of
-{k['sanctions_categories_total']} measure categories in force.</li>
-<li>{k['summits']} summits and {k['agreements']} agreements since 1994; last talks or summit with the US or the ROK:
-{e(k['last_talks']['event']) if k['last_talks'] else 'none'} ({k['last_talks']['date'] if k['last_talks'] else ''}).</li>
-</ul>"""),
-        ("Missile tests", _chart(h, "launches-by-year")
-         + "<div class='row'>" + _chart(h, "launches-by-leader") + _chart(h, "launches-by-type") + "</div>"
-         + "<p class='note'>2025-2026 rows are preliminary upstream; counts after the last CNS update are unknown, "
-           "not zero.</p>"),
-        ("Sanctions", _chart(h, "sanctions")
-         + "<p class='note'>Index: equal-weight share of measure categories in force, 1 = partial, 2 = comprehensive "
-           "(a standoff formalisation; see the README).</p>"
-         + _table(sa, ["document", "date", "status", "vote", "trigger", "measures"])
-         + "<h4>Regime in force</h4>" + _table(regime_rows, ["category", "level", "since_document"])
-         + _caps_note(regime)),
-        ("Diplomacy", _chart(h, "diplomacy")
-         + "<h4>Agreements</h4>"
-         + _table(agr, ["date_start", "event", "participants", "in_force_to", "end_basis"],
-                  ["signed", "agreement", "parties", "in force to", "how it ended"])
-         + "<h4>Talks, summits and collapses</h4>"
-         + _table(meetings, ["date_start", "kind", "track", "event", "outcome"])),
+<li><b>{k["nuclear_tests"]}</b> nuclear tests, the last on {k["last_nuclear_test"]}.</li>
+<li><b>{k["resolutions_adopted"]}</b> UNSC resolutions on the file ({k["sanctions_resolutions"]} adding sanctions or
+designations), {k["vetoed_drafts"]} vetoed drafts; {k["sanctions_categories_in_force"]} of
+{k["sanctions_categories_total"]} measure categories in force.</li>
+<li>{k["summits"]} summits and {k["agreements"]} agreements since 1994; last talks or summit with the US or the ROK:
+{e(k["last_talks"]["event"]) if k["last_talks"] else "none"} ({k["last_talks"]["date"] if k["last_talks"] else ""}).</li>
+</ul>""",
+        ),
+        (
+            "Missile tests",
+            _chart(h, "launches-by-year")
+            + "<div class='row'>"
+            + _chart(h, "launches-by-leader")
+            + _chart(h, "launches-by-type")
+            + "</div>"
+            + "<p class='note'>2025-2026 rows are preliminary upstream; counts after the last CNS update are unknown, "
+            "not zero.</p>",
+        ),
+        (
+            "Sanctions",
+            _chart(h, "sanctions")
+            + "<p class='note'>Index: equal-weight share of measure categories in force, 1 = partial, 2 = comprehensive "
+            "(a standoff formalisation; see the README).</p>"
+            + _table(sa, ["document", "date", "status", "vote", "trigger", "measures"])
+            + "<h4>Regime in force</h4>"
+            + _table(regime_rows, ["category", "level", "since_document"])
+            + _caps_note(regime),
+        ),
+        (
+            "Diplomacy",
+            _chart(h, "diplomacy")
+            + "<h4>Agreements</h4>"
+            + _table(
+                agr,
+                ["date_start", "event", "participants", "in_force_to", "end_basis"],
+                ["signed", "agreement", "parties", "in force to", "how it ended"],
+            )
+            + "<h4>Talks, summits and collapses</h4>"
+            + _table(meetings, ["date_start", "kind", "track", "event", "outcome"]),
+        ),
         ("Claims of the 2018 debate", _claims_section(ctx)),
         ("Scenario", _scenario_section(ctx)),
     ]
     for title, provider in SECTION_PROVIDERS:
-        frag = provider(ctx)
+        frag = provider(ctx).strip()
+        head = re.match(r"^<h2>(.*?)</h2>", frag)
+        if head:  # a fragment with its own title: use it as the section title
+            title, frag = html.unescape(head.group(1)), frag[head.end() :]
         if frag:
             sections.append((title, frag))
     src = h.tables["sources"]
     cov = h.tables["coverage"]
     sections.append(
-        ("Data, coverage and licences",
-         _table(cov, ["table", "start", "end", "note"])
-         + """<p>Raw data: CNS/NTI missile test database via nagix/nk-missile-tests (Apache-2.0 repository;
+        (
+            "Data, coverage and licences",
+            _table(cov, ["table", "start", "end", "note"])
+            + """<p>Raw data: CNS/NTI missile test database via nagix/nk-missile-tests (Apache-2.0 repository;
 NTI terms not verified), CSIS Beyond Parallel provocations via stiles/north-korea-provocations (CC0),
 UNSC vetoes via world-politics-datalab (MIT). Curated tables: every row carries source ids, listed below;
 'GK' marks general knowledge not found in a cited source.</p>"""
-         + _table(src, ["id", "kind", "citation"]))
+            + _table(src, ["id", "kind", "citation"]),
+        )
     )
     toc = "".join(f"<li><a href='#s{i}'>{e(t)}</a></li>" for i, (t, _) in enumerate(sections))
     body = "".join(f"<h2 id='s{i}'>{e(t)}</h2>{frag}" for i, (t, frag) in enumerate(sections))
@@ -247,7 +318,7 @@ th {{ background: #f4f4f4; }}
 </style></head><body>
 <h1>{e(title)}</h1>
 <p class="note">Generated by standoff from the sourced history ({e(h.origin)}). Every number below is computed
-from the tables; nothing dated after {k['as_of']} is used.</p>
+from the tables; nothing dated after {k["as_of"]} is used.</p>
 <ol>{toc}</ol>
 {body}
 </body></html>
@@ -274,5 +345,8 @@ def write_briefing(
         tmp.replace(out)
     except OSError as exc:
         raise UsageError(f"--out: cannot write {out} ({exc.strerror})") from None
-    tally = {v: sum(r["verdict"] == v for r in results) for v in ("supported", "not supported", "not checkable")}
+    tally = {
+        v: sum(r["verdict"] == v for r in results)
+        for v in ("supported", "not supported", "not checkable")
+    }
     return out, {**k, "claims": tally, "briefing": str(out)}

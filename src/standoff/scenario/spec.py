@@ -156,7 +156,10 @@ class Issue(_Strict):
                     f"positions.{actor}.position: expected a value in "
                     f"[{self.scale.min:g}, {self.scale.max:g}], got {v:g}"
                 )
-        if self.status_quo is not None and not self.scale.min <= self.status_quo.value <= self.scale.max:
+        if (
+            self.status_quo is not None
+            and not self.scale.min <= self.status_quo.value <= self.scale.max
+        ):
             raise ValueError("status_quo: expected a value within the scale")
         return self
 
@@ -189,12 +192,16 @@ class GameParams(_Strict):
         for i, row in self.alignment.items():
             for j, v in row.items():
                 if not -1.0 <= v.value <= 1.0:
-                    raise ValueError(f"alignment.{i}.{j}: expected a value in [-1, 1], got {v.value:g}")
+                    raise ValueError(
+                        f"alignment.{i}.{j}: expected a value in [-1, 1], got {v.value:g}"
+                    )
         return self
 
     def sourced_values(self) -> list[tuple[str, Sourced]]:
         out = [
-            (f"games.alignment.{i}.{j}", v) for i, row in self.alignment.items() for j, v in row.items()
+            (f"games.alignment.{i}.{j}", v)
+            for i, row in self.alignment.items()
+            for j, v in row.items()
         ]
         for model in ("iig", "fearon", "kydd", "sanctions", "brinkmanship", "richardson"):
             out += [(f"games.{model}.{k}", v) for k, v in getattr(self, model).items()]
@@ -245,7 +252,9 @@ class Scenario(_Strict):
         for k, issue in enumerate(self.issues):
             unknown = [a for a in issue.positions if a not in ids]
             if unknown:
-                raise ValueError(f"issues[{k}].positions: unknown actor {unknown[0]!r} (not in actors)")
+                raise ValueError(
+                    f"issues[{k}].positions: unknown actor {unknown[0]!r} (not in actors)"
+                )
         for i, row in (self.games.alignment if self.games else {}).items():
             unknown = [a for a in (i, *row) if a not in ids]
             if unknown:

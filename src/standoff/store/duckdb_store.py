@@ -44,7 +44,9 @@ def stored_fingerprint(path: Path) -> str | None:
         return None
     try:
         with duckdb.connect(str(path), read_only=True) as con:
-            row = con.execute(f"SELECT value FROM {META_TABLE} WHERE key = 'fingerprint'").fetchone()
+            row = con.execute(
+                f"SELECT value FROM {META_TABLE} WHERE key = 'fingerprint'"
+            ).fetchone()
     except duckdb.Error:
         return None
     return row[0] if row else None
