@@ -53,11 +53,20 @@ COMPONENTS: dict[str, tuple[str, ...]] = {
         "agreement",
         "sanc_recent",
         "sanc_level",
+        "ex_suspended",
     ),
     "icbm": ("const", "kju", "l12", "tension", "agreement"),
     "nuclear": ("const", "kju", "l12", "tension", "agreement"),
     "resolution": ("const", "nuc_now", "icbm_now", "l1", "tension"),
-    "talks": ("const", "talks_recent", "agreement", "tension", "sanc_recent", "kju"),
+    "talks": (
+        "const",
+        "talks_recent",
+        "agreement",
+        "tension",
+        "sanc_recent",
+        "kju",
+        "ex_suspended",
+    ),
     "summit": ("const", "talks_recent", "kju", "tension"),
     "agreement_sign": ("const", "talks_recent", "summit_recent"),
     "agreement_collapse": ("const", "tension", "l1"),
@@ -87,6 +96,9 @@ def monthly_state(panel: pd.DataFrame) -> pd.DataFrame:
             "provocation_other": f("provocations_other"),
             "sanctions_index": f("sanctions_intensity"),
             "kju": (p["leader"] == "Kim Jong Un").astype(float).to_numpy(),
+            "ex_suspended": f("exercises_suspended")
+            if "exercises_suspended" in p
+            else np.zeros(len(p)),
         }
     )
     st["tension"] = tension_series(st)
@@ -158,6 +170,7 @@ def design(st: pd.DataFrame) -> pd.DataFrame:
             "agreement": lag("agreement"),
             "sanc_recent": (roll(st["resolution"], 6).max() > 0).astype(float),
             "sanc_level": lag("sanctions_index") / 100.0,
+            "ex_suspended": lag("ex_suspended"),
             "nuc_now": ((st["nuclear"] + lag("nuclear").fillna(0)) > 0).astype(float),
             "icbm_now": ((st["icbm"] + lag("icbm").fillna(0)) > 0).astype(float),
         }

@@ -171,7 +171,8 @@ def simulate(
     comps = model.components
     B = {name: fit.draw(r["coef"], n) for name, fit in comps.items()}
     nb = comps["launches"]
-    alpha = nb.alpha * np.exp(r["coef"].normal(0.0, nb.log_alpha_sd, size=n))
+    # dispersion per path; its log-normal draw is kept within a factor 10 of the estimate
+    alpha = nb.alpha * np.exp(np.clip(r["coef"].normal(0.0, nb.log_alpha_sd, size=n), -2.3, 2.3))
     h0 = model.war.draw(r["war"], n)
     gamma = model.parameters["war_tension_effect"]
 
@@ -195,6 +196,7 @@ def simulate(
     sindex = np.full(n, float(last["sanctions_index"]))
     tension = np.full(n, float(last["tension"]))
     kju = float(last["kju"])
+    ex0 = float(st["ex_suspended"].iloc[-1])  # exercises regime at the as-of date
     veto_era = float(st["veto"].sum() > 0)
     recent = st.iloc[-60:]
     prov_other = float(np.nanmean(recent["provocation_other"].to_numpy(float)))
@@ -234,6 +236,12 @@ def simulate(
             "sanc_level": sindex / 100.0,
             "veto_era": np.full(n, veto_era),
         }
+        ex = ex0
+        if not nowcast:
+            for iv in policy.interventions:
+                if iv.kind == "exercises" and iv.active(month):
+                    ex = 1.0 if iv.suspend else 0.0
+        cov["ex_suspended"] = np.full(n, ex)
         cond = {"talks": since_talks <= 1, "agreement": agreement > 0, "quiet": since_test > 3}
         shifts = {
             t: np.zeros(n) if nowcast else _hazard_shift(policy, t, month, n, cond)
@@ -257,7 +265,7 @@ def simulate(
         mu = np.minimum(
             np.exp(np.clip(eta("launches", cov) + shift("launches"), -30, 30)), model.launch_cap
         )
-        lam = r["launches"].gamma(1.0 / alpha, alpha * mu)
+        lam = np.minimum(r["launches"].gamma(1.0 / alpha, alpha * mu), 10.0 * model.launch_cap)
         launches = r["launches"].poisson(lam)
         launches = np.maximum(launches, icbm.astype(launches.dtype))
         if nowcast:

@@ -31,6 +31,7 @@ agreement_in_force              a nuclear agreement (AF, 6PT statements, Leap Da
                                 Singapore) is in force
 inter_korean_agreement_in_force Panmunjom Declaration / Comprehensive Military Agreement
 dprk_moratorium_in_force        a self-declared DPRK test moratorium (1999, 2018)
+exercises_suspended             large-scale US-ROK exercises suspended (2018-06 .. 2022-08)
 provocations_<type>             CSIS events (missile, nuclear, other; KST dates)
 =============================== =====================================================
 """
@@ -140,6 +141,15 @@ def build_monthly(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
     )
     hit = _overlaps(dp["date_start"][mor], dp["in_force_to"][mor], starts, ends) > 0
     out["dprk_moratorium_in_force"] = flag(hit.astype(int), m)
+    # the other side's lever: suspension of large-scale US-ROK exercises (2018-06-12 .. 2022-08-22)
+    ex = (
+        (dp["kind"] == "unilateral")
+        & dp["issue"].eq("military")
+        & dp["participants"].fillna("").str.contains(r"\bUSA\b")
+        & dp["date_end"].isna()  # a standing step, not a dated exercise
+    )
+    hit = _overlaps(dp["date_start"][ex], dp["in_force_to"][ex], starts, ends) > 0
+    out["exercises_suspended"] = flag(hit.astype(int), m)
 
     # provocations (CSIS)
     pv = tables["provocations"]

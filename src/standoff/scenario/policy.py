@@ -20,6 +20,10 @@ A policy lives in a scenario file under ``policies:``. Each intervention is one 
     analyst assumption with its rationale.
 ``tension_shock``
     adds ``delta`` to the tension index in month ``start`` (e.g. a limited strike).
+``exercises``
+    suspends (``suspend: true``) or resumes large-scale US-ROK exercises from month ``start``
+    (to ``end``, then back to the state at the as-of date). Its effect comes from the **fitted
+    model** (the ``ex_suspended`` covariate, identified by the 2018-2022 suspension).
 
 Months are counted from the first forecast month (1).
 """
@@ -48,7 +52,7 @@ TARGETS = (
 class Intervention(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
-    kind: Literal["sanctions", "relief_rule", "hazard", "tension_shock"]
+    kind: Literal["sanctions", "relief_rule", "hazard", "tension_shock", "exercises"]
     description: str | None = None
     target: Literal[TARGETS] | None = None  # type: ignore[valid-type]
     start: int = Field(default=1, ge=1)
@@ -60,6 +64,7 @@ class Intervention(BaseModel):
     floor: float = Field(default=0.0, ge=0.0, le=100.0)
     when: Literal["always", "talks", "agreement", "quiet"] = "always"
     counts_as_resolution: bool = False
+    suspend: bool = True
 
     @model_validator(mode="after")
     def _fields(self) -> Intervention:
@@ -79,7 +84,7 @@ class Intervention(BaseModel):
         if month < self.start or (self.end is not None and month > self.end):
             return False
         if self.every is None:
-            return self.kind == "hazard" or month == self.start
+            return self.kind in ("hazard", "exercises") or month == self.start
         return (month - self.start) % self.every == 0
 
     def sourced_values(self, prefix: str) -> list[tuple[str, Sourced]]:
