@@ -13,6 +13,7 @@ simulator (:mod:`standoff.dynamics.simulate`), so that fitted and simulated dyna
         + 5.0 x vetoed drafts (129 "veto", -5.0)
         + 7.0 x collapses of talks (164 "halt negotiations", -7.0)
         + 5.0 x other CSIS provocations (clashes, incursions; project weight)
+        + 7.0 x US leader-level threats of force (138 "threaten to use military force", -7.0)
         - 7.0 x months with talks held (046 "engage in negotiation", +7.0)
         - 7.0 x months with a US/ROK summit (project weight, as 046)
         - 8.0 x agreements signed (057 "sign formal agreement", +8.0)
@@ -35,6 +36,7 @@ TENSION_WEIGHTS = {
     "veto": 5.0,
     "collapse": 7.0,
     "provocation_other": 5.0,
+    "us_threat": 7.0,
     "talks": -7.0,
     "summit": -7.0,
     "agreement_signed": -8.0,
@@ -94,6 +96,7 @@ def monthly_state(panel: pd.DataFrame) -> pd.DataFrame:
             "agreement_signed": f("agreements_signed"),
             "collapse": f("collapses"),
             "provocation_other": f("provocations_other"),
+            "us_threat": f("us_threats") if "us_threats" in p else np.zeros(len(p)),
             "sanctions_index": f("sanctions_intensity"),
             "kju": (p["leader"] == "Kim Jong Un").astype(float).to_numpy(),
             "ex_suspended": f("exercises_suspended")
@@ -117,6 +120,7 @@ def conflict_score(
     talks,
     summit,
     agreement_signed,
+    us_threat=0.0,
 ):
     w = TENSION_WEIGHTS
     return (
@@ -129,6 +133,7 @@ def conflict_score(
         + w["talks"] * talks
         + w["summit"] * summit
         + w["agreement_signed"] * agreement_signed
+        + w["us_threat"] * us_threat
     )
 
 
@@ -143,6 +148,7 @@ def tension_series(st: pd.DataFrame) -> np.ndarray:
         st["talks"].to_numpy(),
         st["summit"].to_numpy(),
         st["agreement_signed"].to_numpy(),
+        st["us_threat"].to_numpy(),
     )
     out = np.empty_like(c)
     acc = 0.0

@@ -58,6 +58,7 @@ NOWCAST_FIXED = (
     "veto",
     "provocation_other",
     "sanctions_index",
+    "us_threat",
 )
 
 

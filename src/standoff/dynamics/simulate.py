@@ -323,6 +323,7 @@ def simulate(
             if nowcast and np.isfinite(fixed["provocation_other"][step])
             else prov_other
         )
+        thr = fixed["us_threat"][step] if nowcast and np.isfinite(fixed["us_threat"][step]) else 0.0
         w = TENSION_WEIGHTS
         c = (
             w["launch_days"] * days
@@ -334,6 +335,7 @@ def simulate(
             + w["talks"] * talks
             + w["summit"] * summit
             + w["agreement_signed"] * sign
+            + w["us_threat"] * thr
         )
         tension = DECAY * tension + c
         if not nowcast:

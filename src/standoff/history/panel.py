@@ -32,6 +32,7 @@ agreement_in_force              a nuclear agreement (AF, 6PT statements, Leap Da
 inter_korean_agreement_in_force Panmunjom Declaration / Comprehensive Military Agreement
 dprk_moratorium_in_force        a self-declared DPRK test moratorium (1999, 2018)
 exercises_suspended             large-scale US-ROK exercises suspended (2018-06 .. 2022-08)
+us_threats                      US leader-level threats of force (coded for 2017 only)
 provocations_<type>             CSIS events (missile, nuclear, other; KST dates)
 =============================== =====================================================
 """
@@ -150,6 +151,8 @@ def build_monthly(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
     )
     hit = _overlaps(dp["date_start"][ex], dp["in_force_to"][ex], starts, ends) > 0
     out["exercises_suspended"] = flag(hit.astype(int), m)
+    threat = (dp["kind"] == "statement") & dp["issue"].eq("military") & dp["participants"].eq("USA")
+    out["us_threats"] = counts(dp.loc[threat, "date_start"], m)
 
     # provocations (CSIS)
     pv = tables["provocations"]
