@@ -176,3 +176,24 @@ def test_cli_bad_flags(run_cli, args):
     code, out, err = run_cli("backtest", *args)
     assert code == 2
     assert err.startswith("error: ") and err.strip().count("\n") == 0
+
+
+def test_yearly_refit_uses_year_end_components_and_state_at_cut(hist, monkeypatch):
+    from standoff.backtest import core
+
+    seen = []
+    real = core._fit
+
+    def spy(view, components=None):
+        seen.append((view.as_of_date, components is not None))
+        return real(view, components=components)
+
+    monkeypatch.setattr(core, "_fit", spy)
+    cache: dict = {}
+    forecast_origin(hist, pd.Period("2015-03", freq="M"), [3], 50, 0, "yearly", cache)
+    forecast_origin(hist, pd.Period("2015-04", freq="M"), [3], 50, 0, "yearly", cache)
+    assert seen == [
+        (pd.Timestamp("2014-12-31"), False),  # components: once per year end
+        (pd.Timestamp("2015-02-28"), True),  # state as of the cut
+        (pd.Timestamp("2015-03-31"), True),
+    ]

@@ -3,8 +3,8 @@
 For each origin month D the forecast is made as of the last day of month D-1
 (``History.as_of(end of D-1)``), so forecast month 1 is D. With ``refit="yearly"`` the model's
 components are fitted as of the latest year end (31 December) on or before that cut and the
-simulation starts from the state as of the cut (``FittedModel`` re-fitted at the cut with the
-year-end components swapped in); ``refit="origin"`` uses the components fitted at the cut.
+simulation starts from the state as of the cut (``fit(..., components=...)``: the state,
+nowcast and window statistics are those of the cut, the components those of the year end); ``refit="origin"`` uses the components fitted at the cut.
 Every origin draws from its own seed ``SeedSequence([seed, ordinal of D])``, so a forecast at
 D does not depend on which other origins are run.
 
@@ -23,7 +23,6 @@ War is forecast (its level is reported) but not scored: the record has no war on
 
 from __future__ import annotations
 
-import dataclasses
 import time
 
 import numpy as np
@@ -122,13 +121,14 @@ def forecast_origin(
     """Forecast and baselines at one origin (reads only ``history.as_of(end of D-1)``)."""
     cut = _cut(origin)
     view = history.as_of(cut)
-    model = _fit(view)
     if refit == "yearly":
         ye = _year_end(cut)
         cache = {} if cache is None else cache
         if ye not in cache:
-            cache[ye] = _fit(view.as_of(ye)).components if ye < cut else model.components
-        model = dataclasses.replace(model, components=cache[ye])
+            cache[ye] = _fit(view.as_of(ye)).components
+        model = _fit(view, components=cache[ye])
+    else:
+        model = _fit(view)
     if model.first_forecast_month != str(origin):
         raise UsageError(f"origin {origin}: model starts at {model.first_forecast_month}")
     ss = np.random.SeedSequence([int(seed), int(origin.ordinal) + 100_000])
@@ -188,7 +188,8 @@ def backtest(
             rec["h"][h]["observed"] = obs
         records.append(rec)
     elapsed = time.perf_counter() - t0
-    table = score_table(records, horizons, list(targets), reps, seed)
+    step = int(np.median(np.diff([o.ordinal for o in ors]))) if len(ors) > 1 else 1
+    table = score_table(records, horizons, list(targets), reps, seed, step)
     return {
         "origins": [str(o) for o in ors],
         "n_forecast": len(records),
@@ -197,6 +198,7 @@ def backtest(
         "paths": paths,
         "seed": seed,
         "refit": refit,
+        "step": step,
         "seconds": elapsed,
         "seconds_per_origin": elapsed / len(ors),
         "scores": table,
@@ -218,14 +220,14 @@ def _war(records, horizons) -> dict:
     return out
 
 
-def score_table(records, horizons, targets, reps: int = 1000, seed: int = 0) -> dict:
+def score_table(records, horizons, targets, reps: int = 1000, seed: int = 0, step: int = 1) -> dict:
     """Scores of the model and each baseline per target and horizon, on the same origins."""
     out: dict = {}
     for t in targets:
         out[t] = {}
         for h in horizons:
             rows = [r["h"][h] for r in records if np.isfinite(r["h"][h]["observed"][t])]
-            block = h  # origins are monthly when step == 1 (block in origins, see CLI)
+            block = -(-h // max(step, 1))  # block of h months, in origins
             if t in COUNT:
                 out[t][str(h)] = _score_count(rows, block, reps, seed)
             else:
