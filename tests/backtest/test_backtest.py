@@ -197,3 +197,14 @@ def test_yearly_refit_uses_year_end_components_and_state_at_cut(hist, monkeypatc
         (pd.Timestamp("2015-02-28"), True),  # state as of the cut
         (pd.Timestamp("2015-03-31"), True),
     ]
+
+
+def test_negbin_fallback_when_ml_fails(hist):
+    # before 2005 launches fall in a handful of months and NB2 ML does not converge: the fit
+    # falls back to an intercept-only NB with finite parameters, so every origin is forecast
+    from standoff.dynamics.model import fit
+
+    nb = fit(hist, "1999-12-31").components["launches"]
+    assert np.isfinite(nb.alpha) and np.all(np.isfinite(nb.coef))
+    res = backtest(hist, ["2000-01"], [12], ["launch", "launches"], paths=200, seed=0)
+    assert not res["skipped"] and res["n_forecast"] == 1
