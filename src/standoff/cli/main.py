@@ -13,6 +13,7 @@ from pathlib import Path
 
 import typer
 
+from standoff.cli import backtest as backtest_cmd
 from standoff.cli import bargain as bargain_cmd
 from standoff.cli import brief as brief_cmd
 from standoff.cli import forecast as forecast_cmd
@@ -55,6 +56,7 @@ app.command("bargain")(bargain_cmd.bargain)
 app.command("forecast")(forecast_cmd.forecast)
 app.command("compare")(forecast_cmd.compare)
 app.command("evidence")(forecast_cmd.evidence)
+app.command("backtest")(backtest_cmd.backtest)
 app.add_typer(game_cmd.app, name="game")
 
 

@@ -129,6 +129,8 @@ def fit_negbin(X: np.ndarray, y: np.ndarray, names: tuple[str, ...]) -> Fit:
         except (np.linalg.LinAlgError, ValueError):
             cov_s = np.full((ks + 1, ks + 1), np.nan)
     params_s = np.asarray(res.params, float)
+    if not np.all(np.isfinite(params_s)) or params_s[ks] <= 0:
+        return _negbin_fallback(X, np.asarray(y, float), names)
     if not np.all(np.isfinite(cov_s)) or np.any(np.diag(cov_s) <= 0):
         cov_s = np.diag(np.full(ks + 1, 0.25))  # fallback: wide, honest uncertainty
     coef = np.zeros(k)
@@ -139,3 +141,21 @@ def fit_negbin(X: np.ndarray, y: np.ndarray, names: tuple[str, ...]) -> Fit:
     alpha = float(max(params_s[ks], 1e-6))
     a_sd = float(np.sqrt(max(cov_s[ks, ks], 1e-12)) / alpha)  # delta method on log(alpha)
     return Fit("nb", names, coef, _nearest_pd(cov), int(len(y)), float(np.sum(y)), alpha, a_sd)
+
+
+def _negbin_fallback(X: np.ndarray, y: np.ndarray, names: tuple[str, ...]) -> Fit:
+    """Intercept-only NB2 by moments when maximum likelihood fails (few events, separation:
+    e.g. windows ending before 2005, with launches in a handful of months) [project
+    formalisation]: slopes fixed at 0 (no covariate effect is identified; drawing them from the
+    wide prior would make the launch rate explode), alpha = (var - mean) / mean^2."""
+    k = X.shape[1]
+    m = max(float(np.mean(y)), 1e-3)
+    v = float(np.var(y, ddof=1)) if len(y) > 1 else m
+    alpha = float(np.clip((v - m) / m**2, 1e-3, 50.0))
+    coef = np.zeros(k)
+    cov = np.diag(np.full(k, 1e-10))
+    if "const" in names:
+        j = names.index("const")
+        coef[j] = np.log(m)
+        cov[j, j] = (1.0 / m + alpha) / len(y)  # delta method on log(mean)
+    return Fit("nb", names, coef, cov, int(len(y)), float(np.sum(y)), alpha, 0.5)

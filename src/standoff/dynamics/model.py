@@ -135,8 +135,14 @@ def fit(
     history: History,
     as_of: str | dt.date | pd.Timestamp | None = None,
     parameters: dict[str, float] | None = None,
+    components: dict[str, Fit] | None = None,
 ) -> FittedModel:
-    """Fit every component on ``history.as_of(as_of)`` (default: the history's own cut or end)."""
+    """Fit every component on ``history.as_of(as_of)`` (default: the history's own cut or end).
+
+    ``components`` (fitted earlier, on a cut at or before this one) are used as they are
+    instead of being re-estimated; the state, nowcast and window statistics are still those
+    of this cut (the backtest's yearly refit schedule).
+    """
     if as_of is not None:
         h = history.as_of(as_of)
     elif history.as_of_date is not None:
@@ -163,7 +169,7 @@ def fit(
     mask = observed.copy()
     mask[last_obs + 1 :] = False
 
-    comps = fit_components(st, x, mask)
+    comps = fit_components(st, x, mask) if components is None else dict(components)
 
     # nowcast: panel months after the last month with launches observed
     now_idx = np.arange(last_obs + 1, len(st))

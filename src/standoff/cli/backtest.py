@@ -1,0 +1,138 @@
+"""``standoff backtest``: rolling-origin track record against naive baselines."""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+import typer
+from rich.table import Table
+
+from standoff.cli._common import console, emit_json, state
+from standoff.errors import UsageError
+
+_MONTH = re.compile(r"^\d{4}-\d{2}$")
+
+
+def _month(value: str, flag: str) -> pd.Period:
+    if not _MONTH.match(value or ""):
+        raise UsageError(f"{flag}: expected a month YYYY-MM, got {value!r}")
+    try:
+        return pd.Period(value, freq="M")
+    except ValueError as exc:
+        raise UsageError(f"{flag}: expected a month YYYY-MM, got {value!r}") from exc
+
+
+def _ints(value: str, flag: str) -> list[int]:
+    try:
+        out = [int(v) for v in value.split(",") if v.strip()]
+    except ValueError as exc:
+        raise UsageError(f"{flag}: expected comma-separated integers, got {value!r}") from exc
+    if not out or min(out) < 1 or max(out) > 120:
+        raise UsageError(f"{flag}: expected months in [1, 120], got {value!r}")
+    return out
+
+
+def _fmt_skill(s: dict) -> str:
+    if not s.get("n"):
+        return "-"
+    lo, hi = s["skill_interval"]
+    return f"{s['skill']:+.2f} [{lo:+.2f}, {hi:+.2f}]"
+
+
+def backtest(
+    ctx: typer.Context,
+    start: str = typer.Option("2000-01", "--from", help="First origin month (YYYY-MM)."),
+    end: str = typer.Option(
+        None, "--to", help="Last origin month (default: last month of the record)."
+    ),
+    step: int = typer.Option(1, "--step", help="Months between origins."),
+    horizons: str = typer.Option("12", "--horizons", help="Comma-separated horizons in months."),
+    targets: str = typer.Option(None, "--targets", help="Comma-separated targets (default: all)."),
+    paths: int = typer.Option(1000, "--paths", help="Simulated paths per origin."),
+    seed: int = typer.Option(0, "--seed", help="Random seed."),
+    json_out: bool = typer.Option(False, "--json", help="Machine-readable JSON on stdout."),
+) -> None:
+    """Rolling-origin backtest: per target, n origins, Brier (or CRPS) of standoff and baselines,
+    skill with a 90% block-bootstrap interval.
+
+    Example: standoff backtest --from 2000-01 --horizons 12 --paths 1000 --json
+    """
+    from standoff.backtest import TARGETS, backtest
+
+    lo = _month(start, "--from")
+    if step < 1:
+        raise UsageError(f"--step: expected an integer >= 1, got {step}")
+    if paths < 2:
+        raise UsageError(f"--paths: expected an integer >= 2, got {paths}")
+    hs = _ints(horizons, "--horizons")
+    tg = list(TARGETS) if targets is None else [t.strip() for t in targets.split(",") if t.strip()]
+    bad = [t for t in tg if t not in TARGETS]
+    if bad or not tg:
+        raise UsageError(
+            f"--targets: unknown {bad[0] if bad else targets!r} (expected {','.join(TARGETS)})"
+        )
+    history = state(ctx).history()
+    last = pd.Period(history.monthly["month"].iloc[-1], freq="M")
+    hi = _month(end, "--to") if end is not None else last
+    if hi < lo:
+        raise UsageError(f"--to: {hi} is before --from {lo}")
+    origins = pd.period_range(lo, hi, freq="M")[::step]
+    res = backtest(history, [str(o) for o in origins], hs, tg, paths, seed)
+    res.pop("records")
+    res["step"] = step
+    if json_out:
+        emit_json(res)
+        return
+    console.print(
+        f"[bold]Backtest[/bold] {len(origins)} origins {origins[0]}..{origins[-1]} (step {step}), "
+        f"{paths} paths, seed {seed}, refit {res['refit']}: {res['seconds']:.1f} s "
+        f"({res['seconds_per_origin']:.2f} s per origin)"
+    )
+    for s in res["skipped"]:
+        console.print(f"  skipped {s['origin']}: {s['reason']}", markup=False)
+    for h in hs:
+        t = Table(title=f"{h}-month horizon: skill = 1 - score/baseline score, 90% interval")
+        for c in (
+            "target",
+            "n",
+            "score",
+            "standoff",
+            "climatology",
+            "persistence",
+            "skill vs clim.",
+            "skill vs pers.",
+        ):
+            t.add_column(c, justify="right")
+        for name in tg:
+            s = res["scores"][name][str(h)]
+            if not s.get("n"):
+                t.add_row(name, "0", "-", "-", "-", "-", "-", "-")
+            elif "crps" in s:
+                t.add_row(
+                    name,
+                    str(s["n"]),
+                    "CRPS",
+                    f"{s['crps']['standoff']:.2f}",
+                    f"{s['crps']['intercept']:.2f} (intercept)",
+                    "-",
+                    _fmt_skill(s["skill"]["intercept"]),
+                    "-",
+                )
+            else:
+                b = s["brier"]
+                t.add_row(
+                    name,
+                    str(s["n"]),
+                    "Brier",
+                    f"{b['standoff']:.3f}",
+                    f"{b['climatology']:.3f}",
+                    f"{b['persistence']:.3f}",
+                    _fmt_skill(s["skill"]["climatology"]),
+                    _fmt_skill(s["skill"]["persistence"]),
+                )
+        console.print(t)
+        console.print(
+            f"  war: mean forecast {res['war'][str(h)]['mean_forecast']}, not scored ({res['war'][str(h)]['why']})",
+            markup=False,
+        )
