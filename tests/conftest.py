@@ -37,3 +37,9 @@ def run_cli(capsys):
         return code, out.out, out.err
 
     return _run
+
+# Property tests are derandomised: the same examples every run, so CI cannot flake.
+from hypothesis import settings  # noqa: E402
+
+settings.register_profile("standoff", derandomize=True, deadline=None)
+settings.load_profile("standoff")

@@ -259,6 +259,20 @@ def agent_qre(root: Node, lam: float, *, force_continuation: bool = False) -> So
     return _package(root, _continuation(root, lam), lam)
 
 
+def _jump(resid, q0: np.ndarray) -> np.ndarray | None:
+    """Find a root of ``resid`` near ``q0`` when the continuation step fails."""
+    sol = optimize.root(resid, q0, method="lm", options={"xtol": 1e-14})
+    if np.max(np.abs(resid(sol.x))) < 1e-8:
+        return sol.x
+    q = q0.copy()
+    for _ in range(5000):  # damped fixed point: q <- q - 0.1 * resid(q)
+        r = resid(q)
+        if np.max(np.abs(r)) < 1e-10:
+            return q
+        q = q - 0.1 * r
+    return None
+
+
 def _continuation(root: Node, lam_target: float) -> Strategy:
     sets = infosets(root)
     names = list(sets)
@@ -287,6 +301,9 @@ def _continuation(root: Node, lam_target: float) -> Strategy:
             )
         ),
     )
+    def resid_at(lam_: float):
+        return lambda x: x - qvec(sigma_of(x, lam_))
+
     lam = 0.0
     step = min(lam_target, 0.5 / scale)
     while lam < lam_target:
@@ -302,5 +319,11 @@ def _continuation(root: Node, lam_target: float) -> Strategy:
         else:
             step /= 2.0
             if step < 1e-9 * max(1.0, lam_target):
-                raise RuntimeError(f"QRE continuation stalled at lam={lam:g}")
+                # a fold of the QRE branch: jump to a nearby solution at the next lam by
+                # Levenberg-Marquardt, then by damped fixed-point iteration [project choice]
+                nxt = min(lam_target, lam + max(1e-3, 1e-3 * lam))
+                found = _jump(resid_at(nxt), q)
+                if found is None:
+                    raise RuntimeError(f"QRE continuation stalled at lam={lam:g}")
+                q, lam, step = found, nxt, max(1e-3, 1e-3 * lam)
     return sigma_of(q, lam_target)
