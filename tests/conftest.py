@@ -38,6 +38,7 @@ def run_cli(capsys):
 
     return _run
 
+
 # Property tests are derandomised: the same examples every run, so CI cannot flake.
 from hypothesis import settings  # noqa: E402
 

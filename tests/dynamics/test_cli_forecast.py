@@ -108,3 +108,23 @@ def test_forecast_errors(run_cli):
     _err(*run_cli("forecast", "--paths", "0"), "--paths: expected an integer >= 2")
     _err(*run_cli("compare", "--policies", "status-quo,nope"), "unknown policy 'nope'")
     _err(*run_cli("evidence", "--as-of", "2018-02-30"), "as_of: expected a valid calendar date")
+
+
+def test_early_cuts_fail_cleanly_or_work(run_cli):
+    """Review findings: no internal errors on early as-of dates."""
+    code, out, err = run_cli("evidence", "--as-of", "1996-01-01")
+    _err(code, out, err, "needs at least 120")
+    code, out, err = run_cli(
+        "forecast", "--as-of", "1999-01-01", "--paths", "300", "--seed", "1", "--json"
+    )
+    assert code == 0, err
+    code, out, err = run_cli("evidence", "--as-of", "2005-01-01", "--json")
+    assert code == 0, err
+    terms = [t["term"] for t in json.loads(out)["launches_on_pressure"]["terms"]]
+    assert "kju" not in terms  # not identified before 2012: left out, not a crash
+
+
+def test_non_finite_and_decimal_json(run_cli):
+    code, out, err = run_cli("history", "query", "SELECT 1e400 AS x, 1.5 AS d", "--json")
+    assert code == 0, err
+    assert json.loads(out) == [{"x": None, "d": 1.5}]

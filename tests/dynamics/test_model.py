@@ -206,7 +206,19 @@ def test_nowcast_as_of_now(hist):
     assert m.nowcast_months == ["2026-04", "2026-05", "2026-06", "2026-07"]
     assert np.all(m.nowcast_fixed["nuclear"] == 0)
     s = simulate(m, None, 500, 12, seed=1)
-    assert s.months[0] == "2026-08" and "nowcast" in s.notes[0]
+    assert s.months[0] == "2026-08" and any("nowcast" in n for n in s.notes)
+    assert any("partly observed (to 2026-08-20)" in n for n in s.notes)
+    assert m.partial_month["launches"] == 0  # CNS data end in April: August launches unknown
+
+
+def test_partial_as_of_month_keeps_recorded_events(hist):
+    """As of 2017-09-20 the 2017-09-03 test is known: the forecast month 2017-09 has it."""
+    m = fit(hist, "2017-09-20")
+    assert m.first_forecast_month == "2017-09" and m.partial_month["nuclear"] == 1.0
+    s = simulate(m, None, 300, 3, seed=1)
+    assert s.prob("nuclear", 1)[0] == 1.0 and s.prob("resolution", 1)[0] == 1.0  # 2375 on 09-11
+    m0 = fit(hist, "2017-08-31")
+    assert m0.partial_month == {} and m0.first_forecast_month == "2017-09"
 
 
 def test_outputs_are_probabilities(m2018):

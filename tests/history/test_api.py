@@ -73,7 +73,9 @@ def test_monthly_panel_values(hist):
         and _row(p, "2006-08")["dprk_moratorium_in_force"] == 0
     )
     # the other side's moves: exercise suspension (2018-06-12 .. 2022-08-22) and the 2017 threats
-    assert [_row(p, m)["exercises_suspended"] for m in ("2018-05", "2018-06", "2022-08", "2022-09")] == [0, 1, 1, 0]
+    assert [
+        _row(p, m)["exercises_suspended"] for m in ("2018-05", "2018-06", "2022-08", "2022-09")
+    ] == [0, 1, 1, 0]
     assert [_row(p, m)["us_threats"] for m in ("2017-07", "2017-08", "2017-09")] == [0, 1, 1]
     # coverage: diplomacy starts 1994; CNS ends 2026-04-18, so April 2026 onwards is unknown, not zero
     assert pd.isna(_row(p, "1993-12")["talks_held"]) and _row(p, "1994-01")["talks_held"] == 0

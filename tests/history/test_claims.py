@@ -142,3 +142,27 @@ def test_string_comparator():
     assert c.holds("2003-08") and not c.holds("2003-09")
     with pytest.raises(ValueError, match="expects a number"):
         Check(query="-", op="gt", value="a")
+
+
+def test_string_result_with_numeric_comparator_is_a_claims_error(tmp_path, hist):
+    p = _write(
+        tmp_path,
+        """
+        title: t
+        as_of: 2018-01-01
+        claims:
+          - id: date-as-number
+            text: x
+            checks: [{query: "SELECT max(date) FROM launches", op: gt, value: 0}]
+          - id: decimal
+            text: y
+            checks: [{query: "SELECT 1.5", op: eq, value: 1.5}]
+        """,
+    )
+    cf, path = load_claims(p)
+    with pytest.raises(
+        ClaimsError, match=r"date-as-number\)\.checks\[0\]: expected the query to return a number"
+    ):
+        evaluate_claims(hist, cf, origin=str(path))
+    cf2 = cf.model_copy(update={"claims": cf.claims[1:]})
+    assert evaluate_claims(hist, cf2)[0]["verdict"] == "supported"

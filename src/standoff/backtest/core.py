@@ -190,7 +190,11 @@ def backtest(
     elapsed = time.perf_counter() - t0
     step = int(np.median(np.diff([o.ordinal for o in ors]))) if len(ors) > 1 else 1
     table = score_table(records, horizons, list(targets), reps, seed, step)
+    from standoff.backtest.report import code_version, data_version
+
     return {
+        "code_version": code_version(),
+        "data_version": data_version(history),
         "origins": [str(o) for o in ors],
         "n_forecast": len(records),
         "skipped": skipped,
@@ -254,6 +258,7 @@ def _score_binary(t, rows, block, reps, seed) -> dict:
             b: scores.skill_interval(bs["standoff"], bs[b], block, reps, seed)
             for b in ("climatology", "persistence")
         },
+        "murphy": {k: scores.murphy(v, y) for k, v in p.items()},
         "log_diff": {
             b: scores.skill_interval(ls["standoff"], ls[b], block, reps, seed)["mean_diff_interval"]
             for b in ("climatology", "persistence")

@@ -97,3 +97,43 @@ def skill_interval(
         "mean_diff_interval": [d_lo, d_hi],
         "level": level,
     }
+
+
+def murphy(p: np.ndarray, y: np.ndarray, bins: int = 10) -> dict:
+    """Murphy (1973) decomposition of the Brier score on ``bins`` equal-width probability bins.
+
+    ``BS = reliability - resolution + uncertainty + within``, where reliability =
+    sum_k n_k (pbar_k - obar_k)^2 / N, resolution = sum_k n_k (obar_k - obar)^2 / N,
+    uncertainty = obar (1 - obar), and ``within`` (the within-bin variance term of Stephenson
+    et al. 2008) is what binning leaves over, so the identity holds exactly. Also returns the
+    reliability-diagram points (mean forecast, observed frequency, count per non-empty bin).
+    """
+    p = np.asarray(p, float)
+    y = np.asarray(y, float)
+    n = len(p)
+    if n == 0:
+        return {"n": 0}
+    k = np.minimum((p * bins).astype(int), bins - 1)
+    cnt = np.bincount(k, minlength=bins).astype(float)
+    sp = np.bincount(k, weights=p, minlength=bins)
+    sy = np.bincount(k, weights=y, minlength=bins)
+    ok = cnt > 0
+    pbar = np.where(ok, sp / np.maximum(cnt, 1), np.nan)
+    obar_k = np.where(ok, sy / np.maximum(cnt, 1), np.nan)
+    obar = float(y.mean())
+    rel = float(np.nansum(cnt * (pbar - obar_k) ** 2) / n)
+    res = float(np.nansum(cnt * (obar_k - obar) ** 2) / n)
+    unc = obar * (1 - obar)
+    bs = float(np.mean((p - y) ** 2))
+    return {
+        "n": n,
+        "brier": bs,
+        "reliability": rel,
+        "resolution": res,
+        "uncertainty": unc,
+        "within_bin": bs - (rel - res + unc),
+        "diagram": [
+            {"forecast": float(pbar[i]), "observed": float(obar_k[i]), "count": int(cnt[i])}
+            for i in np.flatnonzero(ok)
+        ],
+    }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import decimal
 import json
 import math
 import sys
@@ -61,6 +62,9 @@ def json_default(o: Any) -> Any:
         return None
     if isinstance(o, Path):
         return str(o)
+    if isinstance(o, decimal.Decimal):
+        f = float(o)
+        return f if math.isfinite(f) else None
     raise TypeError(f"not JSON serialisable: {type(o).__name__}")
 
 
@@ -70,7 +74,7 @@ def _clean(o: Any) -> Any:
         return {str(k): _clean(v) for k, v in o.items()}
     if isinstance(o, (list, tuple)):
         return [_clean(v) for v in o]
-    if isinstance(o, float) and math.isnan(o):
+    if isinstance(o, float) and not math.isfinite(o):
         return None
     if o is pd.NA or o is pd.NaT:
         return None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pandas as pd
 import typer
@@ -51,6 +52,10 @@ def backtest(
     targets: str = typer.Option(None, "--targets", help="Comma-separated targets (default: all)."),
     paths: int = typer.Option(1000, "--paths", help="Simulated paths per origin."),
     seed: int = typer.Option(0, "--seed", help="Random seed."),
+    report: Path = typer.Option(None, "--report", help="Write the HTML report to PATH (.html)."),
+    store: bool = typer.Option(
+        True, "--store/--no-store", help="Record the run in the results store (DuckDB)."
+    ),
     json_out: bool = typer.Option(False, "--json", help="Machine-readable JSON on stdout."),
 ) -> None:
     """Rolling-origin backtest: per target, n origins, Brier (or CRPS) of standoff and baselines,
@@ -78,9 +83,22 @@ def backtest(
     if hi < lo:
         raise UsageError(f"--to: {hi} is before --from {lo}")
     origins = pd.period_range(lo, hi, freq="M")[::step]
+    if report is not None and report.suffix.lower() not in (".html", ".htm"):
+        raise UsageError(f"--report: expected a path ending in .html, got {str(report)!r}")
     res = backtest(history, [str(o) for o in origins], hs, tg, paths, seed)
-    res.pop("records")
     res["step"] = step
+    if report is not None:
+        from standoff.backtest.report import write_report
+
+        res["report"] = str(write_report(res, report))
+    if store:
+        from standoff.backtest.report import store_result
+        from standoff.store.duckdb_store import results_db_path
+
+        db = results_db_path(state(ctx).db)
+        res["run_id"] = store_result(res, db)
+        res["store"] = str(db)
+    res.pop("records")
     if json_out:
         emit_json(res)
         return

@@ -28,8 +28,10 @@ import pandas as pd
 
 from standoff.dynamics.features import design, monthly_state
 from standoff.dynamics.model import FIT_START
+from standoff.errors import UsageError
 from standoff.history.core import History
 
+MIN_MONTHS = 120
 NOTE = (
     "Associations in the monthly record, not causal effects: sanctions follow tests, talks are "
     "chosen when calm is expected, and leader eras and unobserved events confound both. Intervals "
@@ -56,6 +58,12 @@ def _table(res, names, transform) -> list[dict]:
     return rows
 
 
+def _varying(x: pd.DataFrame, names: list[str], rows: np.ndarray) -> list[str]:
+    """Terms that vary in the window (a constant one, e.g. the Kim Jong Un era before 2012,
+    is not identified and is left out of the regression)."""
+    return [n for n in names if n == "const" or np.ptp(x.loc[rows, n].to_numpy(float)) > 0]
+
+
 def evidence(history: History, as_of=None) -> dict:
     import statsmodels.api as sm
 
@@ -68,25 +76,45 @@ def evidence(history: History, as_of=None) -> dict:
     x["sanc_1_3"] = (res1.shift(1).rolling(3, min_periods=3).max() > 0).astype(float)
     x["sanc_4_6"] = (res1.shift(4).rolling(3, min_periods=3).max() > 0).astype(float)
     obs = st["observed"].to_numpy().copy()
+    if obs.sum() < MIN_MONTHS:
+        raise UsageError(
+            f"as_of: the record to {h.as_of_date.date() if h.as_of_date is not None else 'its end'} "
+            f"has {int(obs.sum())} usable months after {FIT_START}; the evidence needs at least {MIN_MONTHS}"
+        )
     obs[np.flatnonzero(obs)[-1] + 1 :] = False
 
     names1 = ["const", "sanc_1_3", "sanc_4_6", "talks_recent", "agreement", "l1", "l12", "kju"]
-    X1 = x[names1].to_numpy(float)
     y1 = st["launches"].to_numpy(float)
-    ok1 = obs & np.isfinite(X1).all(1) & np.isfinite(y1)
+    ok1 = obs & np.isfinite(x[names1].to_numpy(float)).all(1) & np.isfinite(y1)
+    names1 = _varying(x, names1, ok1)
+    X1 = x[names1].to_numpy(float)
     names2 = ["const", "nuc_now", "icbm_now", "l1"]
-    X2 = x[names2].to_numpy(float)
     y2 = st["resolution"].to_numpy(float)
-    ok2 = obs & np.isfinite(X2).all(1)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        from standoff.dynamics.estimate import fit_negbin
+    ok2 = obs & np.isfinite(x[names2].to_numpy(float)).all(1)
+    names2 = _varying(x, names2, ok2)
+    X2 = x[names2].to_numpy(float)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            from standoff.dynamics.estimate import fit_negbin
 
-        alpha = float(fit_negbin(X1[ok1], y1[ok1], tuple(names1)).alpha)
-        m1 = sm.GLM(y1[ok1], X1[ok1], family=sm.families.NegativeBinomial(alpha=max(alpha, 1e-3)))
-        r1 = m1.fit(cov_type="HAC", cov_kwds={"maxlags": 6})
-        m2 = sm.GLM(y2[ok2], X2[ok2], family=sm.families.Binomial())
-        r2 = m2.fit(cov_type="HAC", cov_kwds={"maxlags": 6})
+            alpha = float(fit_negbin(X1[ok1], y1[ok1], tuple(names1)).alpha)
+            m1 = sm.GLM(
+                y1[ok1], X1[ok1], family=sm.families.NegativeBinomial(alpha=max(alpha, 1e-3))
+            )
+            r1 = m1.fit(cov_type="HAC", cov_kwds={"maxlags": 6})
+            m2 = sm.GLM(y2[ok2], X2[ok2], family=sm.families.Binomial())
+            r2 = m2.fit(cov_type="HAC", cov_kwds={"maxlags": 6})
+    except (np.linalg.LinAlgError, ValueError) as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise UsageError(
+            f"as_of: the record to this date cannot identify the evidence regressions ({first}); "
+            "use a later date"
+        ) from None
+    if not (np.all(np.isfinite(r1.params)) and np.all(np.isfinite(r2.params))):
+        raise UsageError(
+            "as_of: the evidence regressions did not converge on this record; use a later date"
+        )
     months = st["month"][ok1]
     return {
         "as_of": None if h.as_of_date is None else str(h.as_of_date.date()),

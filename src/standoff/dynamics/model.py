@@ -47,19 +47,21 @@ DEFAULT_PARAMETERS = {
     "war_tension_effect": 0.25,
 }
 RESOLUTION_COVARIATES = (*COMPONENTS["resolution"], "veto_era")
-#: the state fixed (observed) during nowcast months, when the panel has it
-NOWCAST_FIXED = (
-    "nuclear",
-    "resolution",
-    "talks",
-    "summit",
-    "agreement",
-    "collapse",
-    "veto",
-    "provocation_other",
-    "sanctions_index",
-    "us_threat",
-)
+#: the state fixed (observed) during nowcast months: state name -> (panel column, indicator?)
+#: values the panel does not cover stay missing (NaN) and are simulated
+NOWCAST_FIXED = {
+    "nuclear": ("nuclear_tests", True),
+    "resolution": ("sanctions_resolutions", True),
+    "talks": ("talks_held", True),
+    "summit": ("summit_us_rok", True),
+    "agreement": ("agreement_in_force", False),
+    "collapse": ("collapses", False),
+    "agreement_signed": ("agreements_signed", False),
+    "veto": ("vetoed_drafts", False),
+    "provocation_other": ("provocations_other", False),
+    "sanctions_index": ("sanctions_intensity", False),
+    "us_threat": ("us_threats", False),
+}
 
 
 @dataclass
@@ -75,6 +77,8 @@ class FittedModel:
     first_forecast_month: str
     nowcast_months: list[str]
     nowcast_fixed: dict[str, np.ndarray]
+    start_index: int  # row of ``state`` the simulation starts from (last fully observed month)
+    partial_month: dict[str, float]  # events already recorded in the as-of month (lower bounds)
     sanction_increments: np.ndarray
     missiles_per_launch_day: float
     tension_mean: float
@@ -174,9 +178,15 @@ def fit(
     # nowcast: panel months after the last month with launches observed
     now_idx = np.arange(last_obs + 1, len(st))
     fixed = {}
-    for col in NOWCAST_FIXED:
-        fixed[col] = st[col].to_numpy(float)[now_idx]
+    for name, (col, indicator) in NOWCAST_FIXED.items():
+        raw = (
+            panel[col].astype("Float64").to_numpy(dtype=float, na_value=np.nan)[now_idx]
+            if col in panel
+            else np.full(len(now_idx), np.nan)
+        )
+        fixed[name] = np.where(np.isnan(raw), np.nan, (raw > 0).astype(float)) if indicator else raw
     last_month = pd.Period(st["month"].iloc[-1], freq="M")
+    partial = _partial_month(h, last_month + 1)
 
     res = st["resolution"].to_numpy() > 0
     idx = st["sanctions_index"].to_numpy()
@@ -191,6 +201,11 @@ def fit(
 
     wp = war_prior(cut.year, params["war_prior_mean"], params["war_prior_weight"])
     notes = []
+    if partial:
+        notes.append(
+            f"the first forecast month {last_month + 1} is partly observed (to {cut.date()}): "
+            "events already recorded in it are fixed"
+        )
     if len(now_idx):
         notes.append(
             f"launch data end {h.coverage_end('launches').date()}: months {st['month'].iloc[now_idx[0]]} .. "
@@ -206,6 +221,8 @@ def fit(
         first_forecast_month=str(last_month + 1),
         nowcast_months=list(st["month"].iloc[now_idx]),
         nowcast_fixed=fixed,
+        start_index=last_obs,
+        partial_month=partial,
         sanction_increments=incr,
         missiles_per_launch_day=ratio,
         tension_mean=float(np.nanmean(st["tension"].to_numpy()[mask])) / 10.0,
@@ -213,6 +230,35 @@ def fit(
         tension_sd=max(float(np.nanstd(st["tension"].to_numpy()[mask])) / 10.0, 1e-6),
         notes=notes,
     )
+
+
+def _partial_month(h: History, month: pd.Period) -> dict[str, float]:
+    """Events recorded between the start of ``month`` and the as-of date (a cut inside it)."""
+    cut = h.as_of_date
+    start = month.start_time.normalize()
+    if cut is None or cut < start:
+        return {}
+    t = h.tables
+    la = t["launches"][t["launches"]["date"] >= start]
+    sa = t["sanctions"]
+    sa = sa[
+        (sa["date"] >= start)
+        & sa["adopted"].fillna(False).astype(bool)
+        & sa["kind"].isin(["sanctions", "designations"])
+    ]
+    dp = t["diplomacy"]
+    dp = dp[dp["date_start"] >= start]
+    with_us_rok = dp["participants"].fillna("").str.contains(r"\b(?:USA|KOR)\b")
+    cov_end = h.coverage_end("launches")
+    launches_known = cov_end is not None and cov_end >= cut
+    return {
+        "nuclear": float((t["nuclear_tests"]["date"] >= start).any()),
+        "icbm": float((la["type"] == "ICBM").any()) if launches_known else 0.0,
+        "launches": float(len(la)) if launches_known else 0.0,
+        "resolution": float(len(sa) > 0),
+        "talks": float((dp["kind"] == "talks").any()),
+        "summit": float(((dp["kind"] == "summit") & with_us_rok).any()),
+    }
 
 
 def fit_from_scenario(history: History, scenario) -> FittedModel:

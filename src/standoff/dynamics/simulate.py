@@ -20,9 +20,11 @@ at its recorded value; forecasts start the month after the as-of month.
 
 Determinism and common random numbers: every component draws from its own child stream of
 ``numpy.random.SeedSequence(seed)``, so the same seed gives bit-identical paths, and two
-policies simulated with one seed share their random numbers (differences between policies
-are then paired, with small Monte Carlo error), except the launch counts of months whose
-expected rate the policy changed.
+policies simulated with one seed share the random numbers of every binary event (differences
+between policies are then paired, with small Monte Carlo error). The launch-count stream is
+shared only until a policy first changes some path's expected launches: gamma and Poisson
+draws consume a variable number of uniforms, so from then on launch counts are independent
+across policies (differences stay unbiased, with a larger error).
 """
 
 from __future__ import annotations
@@ -177,10 +179,12 @@ def simulate(
     gamma = model.parameters["war_tension_effect"]
 
     st = model.state
-    obs = st[np.isfinite(st["launches"].to_numpy(float))]
+    obs = st.iloc[: model.start_index + 1]
     last12 = obs["launches"].to_numpy(float)[-12:]
+    last12 = np.nan_to_num(last12)
     buf = np.tile(np.pad(last12, (12 - len(last12), 0)), (n, 1))  # (n, 12) launch history
-    last = st.iloc[len(obs) - 1]
+    last = st.iloc[model.start_index]
+    partial = model.partial_month
 
     def since(col: str, frame) -> int:
         hits = np.flatnonzero(frame[col].to_numpy(float) > 0)
@@ -267,6 +271,11 @@ def simulate(
         )
         lam = np.minimum(r["launches"].gamma(1.0 / alpha, alpha * mu), 10.0 * model.launch_cap)
         launches = r["launches"].poisson(lam)
+        first_partial = (not nowcast) and month == 1 and bool(partial)
+        if first_partial:  # the as-of month: what is already recorded happened
+            nuclear = nuclear | (partial["nuclear"] > 0)
+            icbm = icbm | (partial["icbm"] > 0)
+            launches = np.maximum(launches, int(partial["launches"]))
         launches = np.maximum(launches, icbm.astype(launches.dtype))
         if nowcast:
             v = fixed["nuclear"][step]
@@ -281,6 +290,8 @@ def simulate(
             v = fixed["resolution"][step]
             if np.isfinite(v):
                 resolution = np.full(n, v > 0)
+        if first_partial:
+            resolution = resolution | (partial["resolution"] > 0)
         sindex = np.where(resolution, np.minimum(sindex + incr, 100.0), sindex)
         # --- policy steps on sanctions (they feed the covariates; the recorded UNSC event stays
         # the drawn resolution)
@@ -312,7 +323,18 @@ def simulate(
             if np.isfinite(v):
                 sign = (agreement == 0) & (v > 0)
                 coll = (agreement > 0) & (v == 0)
+        if first_partial:
+            talks = talks | (partial["talks"] > 0)
+            summit = summit | (partial["summit"] > 0)
         agreement = np.where(sign, 1.0, np.where(coll, 0.0, agreement))
+        # tension counts recorded collapses and signings (all tracks) while nowcasting, as in
+        # the fitted index; forecast months count the simulated nuclear-agreement ones
+        coll_c, sign_c = coll.astype(float), sign.astype(float)
+        if nowcast:
+            v = fixed["collapse"][step]
+            coll_c = np.full(n, v) if np.isfinite(v) else coll_c
+            v = fixed["agreement_signed"][step]
+            sign_c = np.full(n, v) if np.isfinite(v) else sign_c
         # --- tension (expected launch days from the historical missiles per launch day)
         days = np.where(
             launches > 0, np.maximum(1.0, np.round(launches / model.missiles_per_launch_day)), 0.0
@@ -330,11 +352,11 @@ def simulate(
             + w["nuclear"] * nuclear
             + w["resolution"] * resolution
             + w["veto"] * veto
-            + w["collapse"] * coll
+            + w["collapse"] * coll_c
             + w["provocation_other"] * prov
             + w["talks"] * talks
             + w["summit"] * summit
-            + w["agreement_signed"] * sign
+            + w["agreement_signed"] * sign_c
             + w["us_threat"] * thr
         )
         tension = DECAY * tension + c
@@ -364,7 +386,7 @@ def simulate(
             war = war | onset
         # --- roll state
         buf = np.concatenate([buf[:, 1:], launches[:, None].astype(float)], axis=1)
-        since_talks = np.where(talks | summit, 1, since_talks + 1)
+        since_talks = np.where(talks, 1, since_talks + 1)  # as in features.design: talks only
         since_summit = np.where(summit, 1, since_summit + 1)
         since_res = np.where(resolution | policy_res, 1, since_res + 1)
         since_test = np.where(nuclear | icbm, 1, since_test + 1)

@@ -301,6 +301,7 @@ def _continuation(root: Node, lam_target: float) -> Strategy:
             )
         ),
     )
+
     def resid_at(lam_: float):
         return lambda x: x - qvec(sigma_of(x, lam_))
 

@@ -17,6 +17,7 @@ with ``eq``/``ne`` only.
 from __future__ import annotations
 
 import datetime as dt
+import decimal
 import math
 from importlib import resources
 from pathlib import Path
@@ -76,7 +77,10 @@ class Check(_Strict):
         if isinstance(v, str):
             same = str(x) == v
             return same if self.op == "eq" else not same
-        x = float(x)
+        try:
+            x = float(x)
+        except (TypeError, ValueError):
+            raise ValueError(f"expected the query to return a number, got {x!r}") from None
         if self.op == "eq":
             return abs(x - v) <= self.tolerance
         if self.op == "ne":
@@ -192,6 +196,8 @@ def _scalar(con: duckdb.DuckDBPyConnection, sql: str, where: str) -> Any:
         return None
     if isinstance(v, (dt.date, dt.datetime)):
         return v.isoformat()[:10]
+    if isinstance(v, decimal.Decimal):
+        return float(v)
     return v
 
 
@@ -239,7 +245,10 @@ def _evaluate_one(h: History, con, claim: Claim, where: str) -> dict:
     holds = []
     for j, chk in enumerate(claim.checks):
         x = _scalar(con, chk.query, f"{where}.checks[{j}]")
-        ok = None if x is None else chk.holds(x)
+        try:
+            ok = None if x is None else chk.holds(x)
+        except ValueError as exc:
+            raise ClaimsError(f"{where}.checks[{j}]: {exc}") from None
         if isinstance(x, float):
             x = round(x, 4)
         out["checks"].append(

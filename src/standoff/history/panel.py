@@ -143,12 +143,8 @@ def build_monthly(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
     hit = _overlaps(dp["date_start"][mor], dp["in_force_to"][mor], starts, ends) > 0
     out["dprk_moratorium_in_force"] = flag(hit.astype(int), m)
     # the other side's lever: suspension of large-scale US-ROK exercises (2018-06-12 .. 2022-08-22)
-    ex = (
-        (dp["kind"] == "unilateral")
-        & dp["issue"].eq("military")
-        & dp["participants"].fillna("").str.contains(r"\bUSA\b")
-        & dp["date_end"].isna()  # a standing step, not a dated exercise
-    )
+    # rows coded issue "exercise-suspension" (explicit, so an as-of cut cannot change their meaning)
+    ex = (dp["kind"] == "unilateral") & dp["issue"].eq("exercise-suspension")
     hit = _overlaps(dp["date_start"][ex], dp["in_force_to"][ex], starts, ends) > 0
     out["exercises_suspended"] = flag(hit.astype(int), m)
     threat = (dp["kind"] == "statement") & dp["issue"].eq("military") & dp["participants"].eq("USA")

@@ -30,6 +30,13 @@ def default_db_path() -> Path:
     return base / "history.duckdb"
 
 
+def results_db_path(history_db: Path | None = None) -> Path:
+    """Where backtest results are stored: ``results.duckdb`` beside the history store (the
+    history store is rebuilt when the data change; results of every data version are kept)."""
+    base = Path(history_db).parent if history_db is not None else default_db_path().parent
+    return base / "results.duckdb"
+
+
 def fingerprint(texts: dict[str, str]) -> str:
     h = hashlib.sha256()
     for name in sorted(texts):
