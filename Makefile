@@ -17,8 +17,10 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+# the track record first (stored in the results DB and linked from the briefing), then the briefing
 run: setup
-	$(BIN)/standoff brief --out $(OUT)/briefing.html
+	$(BIN)/standoff backtest --from 2000-01 --horizons 12 --paths 500 --report $(OUT)/backtest.html
+	$(BIN)/standoff brief --out $(OUT)/briefing.html --backtest-report backtest.html
 
 test: setup
 	$(BIN)/python -m pytest -q

@@ -112,7 +112,6 @@ def test_components_recover_the_simulators_parameters(m2018):
     la = comps["launches"]
     coef = la.coef.copy()
     coef[list(la.names).index("l12")] = 0.3
-    coef[list(la.names).index("l1")] = 0.3
     comps["launches"] = dataclasses.replace(la, coef=coef)
     no_war = dataclasses.replace(m2018.war, esc_a=1e-12)
     truth = dataclasses.replace(m2018, components=comps, war=no_war)

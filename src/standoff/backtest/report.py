@@ -265,3 +265,54 @@ def store_result(result: dict, db_path: str | Path) -> str:
     except (duckdb.Error, OSError) as exc:
         raise UsageError(f"{db_path}: cannot store the backtest ({exc})") from None
     return run_id
+
+
+def latest_run_section(history, report_link: str | None = None, db: Path | None = None) -> str:
+    """Briefing fragment: the latest stored backtest on this data version, if any."""
+    from standoff.store.duckdb_store import results_db_path
+
+    db = Path(db) if db is not None else results_db_path()
+    if not db.exists():
+        return ""
+    dv = data_version(history)
+    try:
+        with duckdb.connect(str(db), read_only=True) as con:
+            run = con.execute(
+                "SELECT * FROM backtest_runs WHERE data_version = ? ORDER BY rowid DESC LIMIT 1",
+                [dv],
+            ).df()
+            if run.empty:
+                return ""
+            rid = run["run_id"].iloc[0]
+            sc = con.execute(
+                "SELECT * FROM backtest_scores WHERE run_id = ? AND h = 12", [rid]
+            ).df()
+    except duckdb.Error:
+        return ""
+    if sc.empty:
+        return ""
+    r = run.iloc[0]
+    rows = []
+    for t in [*BINARY, "launches"]:
+        d = sc[sc["target"] == t]
+        if d.empty:
+            continue
+        metric = "crps" if t == "launches" else "brier"
+        val = d[d["metric"] == metric].set_index("model")["value"]
+        sk = d[d["metric"] == "skill"].set_index("model")["value"]
+        base = "intercept" if t == "launches" else "climatology"
+        rows.append(
+            f"<tr><td>{e(t)}</td><td>{metric}</td><td>{val.get('standoff', float('nan')):.3f}</td>"
+            f"<td>{val.get(base, float('nan')):.3f}</td>"
+            f"<td>{sk.get('skill_vs_' + base, float('nan')):+.2f}</td>"
+            f"<td>{sk.get('skill_vs_persistence', float('nan')):+.2f}</td></tr>"
+        )
+    link = f" Full report: <a href='{e(report_link)}'>{e(report_link)}</a>." if report_link else ""
+    return (
+        f"<p>Rolling-origin backtest, origins {e(str(r['origins_from']))} to {e(str(r['origins_to']))}, "
+        f"{int(r['paths'])} paths, seed {int(r['seed'])}, code {e(str(r['code_version']))}, data "
+        f"{e(str(r['data_version']))}. Skill = 1 - score / baseline score (12-month targets).{link}</p>"
+        "<table><thead><tr><th>target</th><th>score</th><th>standoff</th><th>baseline</th>"
+        "<th>skill vs climatology / intercept</th><th>skill vs persistence</th></tr></thead>"
+        f"<tbody>{''.join(rows)}</tbody></table>"
+    )

@@ -19,6 +19,9 @@ def brief(
     as_of: str = typer.Option(
         None, "--as-of", help="Describe the history as of this date (YYYY-MM-DD)."
     ),
+    backtest_report: str = typer.Option(
+        None, "--backtest-report", help="Link the briefing to this backtest HTML report."
+    ),
     json_out: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
 ) -> None:
     """Write the HTML briefing (the main job of `make run`) and print its key numbers."""
@@ -31,7 +34,9 @@ def brief(
     h = state(ctx).history()
     if as_of:
         h = h.as_of(as_of)
-    path, k = write_briefing(out, h, scn, cf)
+    from standoff.store.duckdb_store import results_db_path
+
+    path, k = write_briefing(out, h, scn, cf, backtest_report, results_db_path(state(ctx).db))
     if json_out:
         emit_json(k)
         return

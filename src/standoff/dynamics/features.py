@@ -48,18 +48,16 @@ COMPONENTS: dict[str, tuple[str, ...]] = {
     "launches": (
         "const",
         "kju",
-        "l1",
         "l12",
-        "tension",
         "talks_recent",
         "agreement",
         "sanc_recent",
         "sanc_level",
         "ex_suspended",
     ),
-    "icbm": ("const", "kju", "l12", "tension", "agreement"),
-    "nuclear": ("const", "kju", "l12", "tension", "agreement"),
-    "resolution": ("const", "nuc_now", "icbm_now", "l1", "tension"),
+    "icbm": ("const", "kju", "l12", "agreement", "dur_icbm", "moratorium"),
+    "nuclear": ("const", "kju", "agreement", "dur_nuclear", "moratorium"),
+    "resolution": ("const", "nuc_now", "icbm_now", "dur_resolution"),
     "talks": (
         "const",
         "talks_recent",
@@ -68,9 +66,10 @@ COMPONENTS: dict[str, tuple[str, ...]] = {
         "sanc_recent",
         "kju",
         "ex_suspended",
+        "dur_talks",
     ),
-    "summit": ("const", "talks_recent", "kju", "tension"),
-    "agreement_sign": ("const", "talks_recent", "summit_recent"),
+    "summit": ("const", "talks_recent", "kju", "tension", "dur_summit"),
+    "agreement_sign": ("const", "talks_recent", "summit_recent", "dur_agree"),
     "agreement_collapse": ("const", "tension", "l1"),
 }
 
@@ -101,6 +100,9 @@ def monthly_state(panel: pd.DataFrame) -> pd.DataFrame:
             "kju": (p["leader"] == "Kim Jong Un").astype(float).to_numpy(),
             "ex_suspended": f("exercises_suspended")
             if "exercises_suspended" in p
+            else np.zeros(len(p)),
+            "moratorium": f("dprk_moratorium_in_force")
+            if "dprk_moratorium_in_force" in p
             else np.zeros(len(p)),
         }
     )
@@ -158,6 +160,34 @@ def tension_series(st: pd.DataFrame) -> np.ndarray:
     return out
 
 
+DUR_CAP = 240  # months; "since the last event" beyond 20 years is treated as 20 years
+
+#: duration covariates: name -> state column of the event
+DURATIONS = {
+    "dur_nuclear": "nuclear",
+    "dur_icbm": "icbm",
+    "dur_resolution": "resolution",
+    "dur_talks": "talks",
+    "dur_summit": "summit",
+    "dur_agree": "agreement_signed",
+}
+
+
+def months_since(events: np.ndarray) -> np.ndarray:
+    """For each month t: months since the last event before t (``t + 1`` if none yet)."""
+    x = np.nan_to_num(np.asarray(events, float)) > 0
+    idx = np.arange(len(x))
+    last = np.where(x, idx, -1)
+    last = np.maximum.accumulate(np.r_[-1, last[:-1]])  # last event strictly before t
+    return idx - last
+
+
+def duration_covariate(since: np.ndarray) -> np.ndarray:
+    """log(1 + months since the last event), capped at DUR_CAP [duration dependence of the
+    hazard; project formalisation]."""
+    return np.log1p(np.minimum(since, DUR_CAP))
+
+
 def design(st: pd.DataFrame) -> pd.DataFrame:
     """Covariates for month t built from the state up to t-1 (and same-month DPRK tests)."""
     lag = lambda c, k=1: st[c].shift(k)  # noqa: E731
@@ -177,8 +207,11 @@ def design(st: pd.DataFrame) -> pd.DataFrame:
             "sanc_recent": (roll(st["resolution"], 6).max() > 0).astype(float),
             "sanc_level": lag("sanctions_index") / 100.0,
             "ex_suspended": lag("ex_suspended"),
+            "moratorium": lag("moratorium"),
             "nuc_now": ((st["nuclear"] + lag("nuclear").fillna(0)) > 0).astype(float),
             "icbm_now": ((st["icbm"] + lag("icbm").fillna(0)) > 0).astype(float),
         }
     )
+    for name, col in DURATIONS.items():
+        x[name] = duration_covariate(months_since(st[col].to_numpy(float)))
     return x

@@ -79,6 +79,7 @@ class FittedModel:
     nowcast_fixed: dict[str, np.ndarray]
     start_index: int  # row of ``state`` the simulation starts from (last fully observed month)
     partial_month: dict[str, float]  # events already recorded in the as-of month (lower bounds)
+    nuclear_share: float  # share of agreement signings that were nuclear agreements (smoothed)
     sanction_increments: np.ndarray
     missiles_per_launch_day: float
     tension_mean: float
@@ -105,12 +106,12 @@ def _xy(st: pd.DataFrame, x: pd.DataFrame, name: str, mask: np.ndarray):
         "resolution": "resolution",
         "talks": "talks",
         "summit": "summit",
-        "agreement_sign": "agreement",
+        "agreement_sign": "agreement_signed",
         "agreement_collapse": "agreement",
     }[name]
     y = st[target].to_numpy(float)
     if name == "agreement_sign":
-        mask = mask & (x["agreement"].to_numpy() == 0)
+        y = (y > 0).astype(float)  # any agreement signed this month (every track)
     elif name == "agreement_collapse":
         mask = mask & (x["agreement"].to_numpy() == 1)
         y = 1.0 - y  # collapse = the agreement is no longer in force
@@ -223,6 +224,7 @@ def fit(
         nowcast_fixed=fixed,
         start_index=last_obs,
         partial_month=partial,
+        nuclear_share=_nuclear_share(h),
         sanction_increments=incr,
         missiles_per_launch_day=ratio,
         tension_mean=float(np.nanmean(st["tension"].to_numpy()[mask])) / 10.0,
@@ -230,6 +232,13 @@ def fit(
         tension_sd=max(float(np.nanstd(st["tension"].to_numpy()[mask])) / 10.0, 1e-6),
         notes=notes,
     )
+
+
+def _nuclear_share(h: History) -> float:
+    """Share of agreements signed that were nuclear agreements, (k + 1) / (n + 2)."""
+    dp = h.tables["diplomacy"]
+    agr = dp[dp["kind"] == "agreement"]
+    return float(((agr["issue"] == "nuclear").sum() + 1) / (len(agr) + 2))
 
 
 def _partial_month(h: History, month: pd.Period) -> dict[str, float]:

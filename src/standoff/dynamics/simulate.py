@@ -35,7 +35,7 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
-from standoff.dynamics.features import COMPONENTS, DECAY, TENSION_WEIGHTS
+from standoff.dynamics.features import COMPONENTS, DECAY, TENSION_WEIGHTS, duration_covariate
 from standoff.dynamics.model import RESOLUTION_COVARIATES, FittedModel
 from standoff.errors import UsageError
 from standoff.scenario.policy import STATUS_QUO, Policy
@@ -186,14 +186,18 @@ def simulate(
     last = st.iloc[model.start_index]
     partial = model.partial_month
 
-    def since(col: str, frame) -> int:
+    def since(col: str, frame) -> int:  # as features.months_since at the next month
         hits = np.flatnonzero(frame[col].to_numpy(float) > 0)
-        return int(len(frame) - hits[-1]) if hits.size else 999
+        return int(len(frame) - hits[-1]) if hits.size else len(frame) + 1
 
     since_talks = np.full(n, since("talks", obs))
     since_summit = np.full(n, since("summit", obs))
     since_res = np.full(n, since("resolution", obs))
     since_test = np.full(n, min(since("nuclear", obs), since("icbm", obs)))
+    since_nuc = np.full(n, since("nuclear", obs))
+    since_icbm = np.full(n, since("icbm", obs))
+    since_sign = np.full(n, since("agreement_signed", obs))
+    since_unsc = np.full(n, since("resolution", obs))
     nuc_prev = np.full(n, float(last["nuclear"]))
     icbm_prev = np.full(n, float(last["icbm"]))
     agreement = np.full(n, float(last["agreement"]))
@@ -201,6 +205,7 @@ def simulate(
     tension = np.full(n, float(last["tension"]))
     kju = float(last["kju"])
     ex0 = float(st["ex_suspended"].iloc[-1])  # exercises regime at the as-of date
+    mor = float(st["moratorium"].iloc[-1])  # DPRK test moratorium at the as-of date
     veto_era = float(st["veto"].sum() > 0)
     recent = st.iloc[-60:]
     prov_other = float(np.nanmean(recent["provocation_other"].to_numpy(float)))
@@ -239,6 +244,12 @@ def simulate(
             "sanc_recent": (since_res <= 6).astype(float),
             "sanc_level": sindex / 100.0,
             "veto_era": np.full(n, veto_era),
+            "dur_nuclear": duration_covariate(since_nuc),
+            "dur_icbm": duration_covariate(since_icbm),
+            "dur_resolution": duration_covariate(since_unsc),
+            "dur_talks": duration_covariate(since_talks),
+            "dur_summit": duration_covariate(since_summit),
+            "dur_agree": duration_covariate(since_sign),
         }
         ex = ex0
         if not nowcast:
@@ -246,6 +257,12 @@ def simulate(
                 if iv.kind == "exercises" and iv.active(month):
                     ex = 1.0 if iv.suspend else 0.0
         cov["ex_suspended"] = np.full(n, ex)
+        mo = mor
+        if not nowcast:
+            for iv in policy.interventions:
+                if iv.kind == "moratorium" and iv.active(month):
+                    mo = 1.0 if iv.suspend else 0.0
+        cov["moratorium"] = np.full(n, mo)
         cond = {"talks": since_talks <= 1, "agreement": agreement > 0, "quiet": since_test > 3}
         shifts = {
             t: np.zeros(n) if nowcast else _hazard_shift(policy, t, month, n, cond)
@@ -308,9 +325,10 @@ def simulate(
         # --- diplomacy
         talks = bern("talks", eta("talks", cov) + shift("talks"))
         summit = bern("summit", eta("summit", cov) + shift("summit"))
-        sign = bern("agreement", eta("agreement_sign", cov) + shift("agreement_sign")) & (
-            agreement == 0
-        )
+        # any agreement signed (all tracks, as in the record); a signing starts a *nuclear*
+        # agreement when none is in force with the historical share of nuclear signings
+        sign = bern("agreement", eta("agreement_sign", cov) + shift("agreement_sign"))
+        nuclear_sign = sign & (agreement == 0) & (r["agreement"].random(n) < model.nuclear_share)
         coll = bern("agreement", eta("agreement_collapse", cov) + shift("agreement_collapse")) & (
             agreement > 0
         )
@@ -319,16 +337,18 @@ def simulate(
                 v = fixed[name][step]
                 if np.isfinite(v):
                     arr[:] = v > 0
+            v = fixed["agreement_signed"][step]
+            if np.isfinite(v):
+                sign = np.full(n, v > 0)
             v = fixed["agreement"][step]
             if np.isfinite(v):
-                sign = (agreement == 0) & (v > 0)
+                nuclear_sign = (agreement == 0) & (v > 0)
                 coll = (agreement > 0) & (v == 0)
         if first_partial:
             talks = talks | (partial["talks"] > 0)
             summit = summit | (partial["summit"] > 0)
-        agreement = np.where(sign, 1.0, np.where(coll, 0.0, agreement))
-        # tension counts recorded collapses and signings (all tracks) while nowcasting, as in
-        # the fitted index; forecast months count the simulated nuclear-agreement ones
+        agreement = np.where(nuclear_sign, 1.0, np.where(coll, 0.0, agreement))
+        # tension counts collapses and signings of every track, as in the fitted index
         coll_c, sign_c = coll.astype(float), sign.astype(float)
         if nowcast:
             v = fixed["collapse"][step]
@@ -390,6 +410,10 @@ def simulate(
         since_summit = np.where(summit, 1, since_summit + 1)
         since_res = np.where(resolution | policy_res, 1, since_res + 1)
         since_test = np.where(nuclear | icbm, 1, since_test + 1)
+        since_nuc = np.where(nuclear, 1, since_nuc + 1)
+        since_icbm = np.where(icbm, 1, since_icbm + 1)
+        since_sign = np.where(sign_c > 0, 1, since_sign + 1)
+        since_unsc = np.where(resolution, 1, since_unsc + 1)
         nuc_prev, icbm_prev = nuclear.astype(float), icbm.astype(float)
         if nowcast and "sanctions_index" in fixed and np.isfinite(fixed["sanctions_index"][step]):
             sindex = np.full(n, fixed["sanctions_index"][step])

@@ -118,3 +118,51 @@ with parameter uncertainty drawn per path. ± is the Monte Carlo standard error.
 stated assumptions in the scenario file (each with its rationale). War has never occurred in the fitting
 window: its level is the documented prior (militarised-dispute onsets x escalation probability), not a fit.</p>
 """
+
+
+SCORECARD_AS_OF = "2018-01-01"
+SCORECARD_EVENTS = (
+    ("nuclear", "nuclear test", "nuclear_tests"),
+    ("icbm", "ICBM launch", "launches_icbm"),
+    ("resolution", "new UNSC sanctions resolution", "sanctions_resolutions"),
+    ("talks", "talks held", "talks_held"),
+    ("summit", "US or ROK summit with the DPRK", "summit_us_rok"),
+    ("agreement_signed", "agreement signed", "agreements_signed"),
+)
+
+
+def scorecard_2018(history, paths: int = BRIEF_PATHS, seed: int = BRIEF_SEED) -> str:
+    """Forecasts as of 2018-01-01 for 2018 and for 2019, next to what happened (HTML)."""
+    from standoff.dynamics.model import fit
+    from standoff.dynamics.simulate import simulate
+
+    if history.as_of_date is not None and history.as_of_date < pd.Timestamp("2019-12-31"):
+        return ""
+    model = fit(history, SCORECARD_AS_OF)
+    sim = simulate(model, None, paths, 24, seed)
+    panel = history.monthly.set_index("month")
+    rows = []
+    for ev, label, col in SCORECARD_EVENTS:
+        cells = [f"<td>{e(label)}</td>"]
+        for y, sl in ((2018, slice(0, 12)), (2019, slice(12, 24))):
+            p = float(sim.events[ev][sl].any(axis=0).mean())
+            obs = panel.loc[f"{y}-01" : f"{y}-12", col].astype(float)
+            happened = "unknown" if obs.isna().any() else ("yes" if obs.sum() > 0 else "no")
+            brier = "" if happened == "unknown" else f"{(p - (happened == 'yes')) ** 2:.3f}"
+            cells.append(f"<td>{100 * p:.0f}%</td><td>{happened}</td><td>{brier}</td>")
+        rows.append("<tr>" + "".join(cells) + "</tr>")
+    la = []
+    for y, sl in ((2018, slice(0, 12)), (2019, slice(12, 24))):
+        tot = sim.launches[sl].sum(axis=0)
+        q = np.quantile(tot, [0.05, 0.5, 0.95])
+        actual = panel.loc[f"{y}-01" : f"{y}-12", "launches"].astype(float).sum()
+        la.append(
+            f"{y}: median {q[1]:.0f} (90% interval {q[0]:.0f}-{q[2]:.0f}), actual {actual:.0f}"
+        )
+    return f"""
+<p>What the model said on {SCORECARD_AS_OF} (fitted on the record to that date only; {paths} paths,
+seed {seed}) about 2018 and 2019, next to what happened. Brier = (forecast - outcome)^2, lower is better.</p>
+<table><thead><tr><th>event</th><th>P(in 2018)</th><th>happened</th><th>Brier</th>
+<th>P(in 2019)</th><th>happened</th><th>Brier</th></tr></thead><tbody>{"".join(rows)}</tbody></table>
+<p>Missiles launched: {e("; ".join(la))}.</p>
+"""

@@ -36,6 +36,8 @@ class BriefContext:
     scenario: Scenario | None
     claims: ClaimsFile | None
     claim_results: list[dict]
+    backtest_report: str | None = None  # link to the backtest's HTML report, if any
+    results_db: Path | None = None  # where stored backtest runs are read from
 
 
 #: Extra sections: (title, provider). A provider returns an HTML fragment, or "" to skip.
@@ -66,8 +68,22 @@ def _forecast(ctx: BriefContext) -> str:
     return briefing_section(ctx.history, ctx.scenario)
 
 
+def _scorecard(ctx: BriefContext) -> str:
+    from standoff.forecast.report import scorecard_2018
+
+    return scorecard_2018(ctx.history)
+
+
+def _track_record(ctx: BriefContext) -> str:
+    from standoff.backtest.report import latest_run_section
+
+    return latest_run_section(ctx.history, ctx.backtest_report, ctx.results_db)
+
+
 SECTION_PROVIDERS: list[tuple[str, Callable[[BriefContext], str]]] = [
     ("Forecast and policy comparison", _forecast),
+    ("The January 2018 scorecard", _scorecard),
+    ("Track record", _track_record),
     ("Bargaining: where the negotiation would settle", _bargaining),
     ("Strategic logic: crisis games", _strategic),
 ]
@@ -331,13 +347,17 @@ def write_briefing(
     history: History,
     scenario: Scenario | None = None,
     claims: ClaimsFile | None = None,
+    backtest_report: str | None = None,
+    results_db: Path | None = None,
 ) -> tuple[Path, dict]:
     """Build and write the briefing atomically; returns (path, key numbers + claim tally)."""
     out = Path(out)
     if out.suffix.lower() not in (".html", ".htm"):
         raise UsageError(f"--out: expected a path ending in .html, got {str(out)!r}")
     results = evaluate_claims(history, claims) if claims is not None else []
-    page, k = build_briefing(BriefContext(history, scenario, claims, results))
+    page, k = build_briefing(
+        BriefContext(history, scenario, claims, results, backtest_report, results_db)
+    )
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
         tmp = out.with_name(f".{out.name}.tmp")

@@ -24,6 +24,11 @@ A policy lives in a scenario file under ``policies:``. Each intervention is one 
     suspends (``suspend: true``) or resumes large-scale US-ROK exercises from month ``start``
     (to ``end``, then back to the state at the as-of date). Its effect comes from the **fitted
     model** (the ``ex_suspended`` covariate, identified by the 2018-2022 suspension).
+``moratorium``
+    a DPRK moratorium on nuclear and long-range tests in force (``suspend: true``) or ended
+    (``false``) from month ``start`` (to ``end``): acts through the fitted ``moratorium``
+    covariate of the nuclear-test and ICBM hazards (identified by the 1999-2006 and 2018-2022
+    moratoria). Whether the DPRK would declare one is the policy's assumption.
 
 Months are counted from the first forecast month (1).
 """
@@ -52,7 +57,7 @@ TARGETS = (
 class Intervention(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
-    kind: Literal["sanctions", "relief_rule", "hazard", "tension_shock", "exercises"]
+    kind: Literal["sanctions", "relief_rule", "hazard", "tension_shock", "exercises", "moratorium"]
     description: str | None = None
     target: Literal[TARGETS] | None = None  # type: ignore[valid-type]
     start: int = Field(default=1, ge=1)
@@ -84,7 +89,7 @@ class Intervention(BaseModel):
         if month < self.start or (self.end is not None and month > self.end):
             return False
         if self.every is None:
-            return self.kind in ("hazard", "exercises") or month == self.start
+            return self.kind in ("hazard", "exercises", "moratorium") or month == self.start
         return (month - self.start) % self.every == 0
 
     def sourced_values(self, prefix: str) -> list[tuple[str, Sourced]]:
