@@ -38,7 +38,7 @@ from scipy import special
 from standoff.dynamics.features import COMPONENTS, DECAY, TENSION_WEIGHTS, duration_covariate
 from standoff.dynamics.model import RESOLUTION_COVARIATES, FittedModel
 from standoff.errors import UsageError
-from standoff.scenario.policy import STATUS_QUO, Policy
+from standoff.scenario.policy import STATUS_QUO, TARGETS, Policy
 
 EVENTS = (
     "nuclear",
@@ -265,18 +265,7 @@ def simulate(
         cov["moratorium"] = np.full(n, mo)
         cond = {"talks": since_talks <= 1, "agreement": agreement > 0, "quiet": since_test > 3}
         shifts = {
-            t: np.zeros(n) if nowcast else _hazard_shift(policy, t, month, n, cond)
-            for t in (
-                "nuclear",
-                "icbm",
-                "launches",
-                "resolution",
-                "talks",
-                "summit",
-                "agreement_sign",
-                "agreement_collapse",
-                "war",
-            )
+            t: np.zeros(n) if nowcast else _hazard_shift(policy, t, month, n, cond) for t in TARGETS
         }
         shift = shifts.__getitem__
 
