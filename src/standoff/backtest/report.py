@@ -267,6 +267,10 @@ def store_result(result: dict, db_path: str | Path) -> str:
     return run_id
 
 
+def _num(v) -> str:
+    return "-" if v is None or not np.isfinite(v) else f"{v:+.2f}"
+
+
 def latest_run_section(history, report_link: str | None = None, db: Path | None = None) -> str:
     """Briefing fragment: the latest stored backtest on this data version, if any."""
     from standoff.store.duckdb_store import results_db_path
@@ -304,8 +308,8 @@ def latest_run_section(history, report_link: str | None = None, db: Path | None 
         rows.append(
             f"<tr><td>{e(t)}</td><td>{metric}</td><td>{val.get('standoff', float('nan')):.3f}</td>"
             f"<td>{val.get(base, float('nan')):.3f}</td>"
-            f"<td>{sk.get('skill_vs_' + base, float('nan')):+.2f}</td>"
-            f"<td>{sk.get('skill_vs_persistence', float('nan')):+.2f}</td></tr>"
+            f"<td>{_num(sk.get('skill_vs_' + base))}</td>"
+            f"<td>{_num(sk.get('skill_vs_persistence'))}</td></tr>"
         )
     link = f" Full report: <a href='{e(report_link)}'>{e(report_link)}</a>." if report_link else ""
     return (

@@ -300,9 +300,10 @@ designations), {k["vetoed_drafts"]} vetoed drafts; {k["sanctions_categories_in_f
     ]
     for title, provider in SECTION_PROVIDERS:
         frag = provider(ctx).strip()
-        head = re.match(r"^<h2>(.*?)</h2>", frag)
+        head = re.match(r"^(<section[^>]*>)?\s*<h2>(.*?)</h2>", frag)
         if head:  # a fragment with its own title: use it as the section title
-            title, frag = html.unescape(head.group(1)), frag[head.end() :]
+            title = html.unescape(head.group(2))
+            frag = (head.group(1) or "") + frag[head.end() :]
         if frag:
             sections.append((title, frag))
     src = h.tables["sources"]
