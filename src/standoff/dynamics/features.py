@@ -61,6 +61,7 @@ COMPONENTS: dict[str, tuple[str, ...]] = {
     "talks": (
         "const",
         "talks_recent",
+        "talks_12",
         "agreement",
         "tension",
         "sanc_recent",
@@ -202,6 +203,7 @@ def design(st: pd.DataFrame) -> pd.DataFrame:
             "l12": np.log1p(roll(launches, 12).mean()),
             "tension": lag("tension") / 10.0,
             "talks_recent": (roll(st["talks"], 3).max() > 0).astype(float),
+            "talks_12": (roll(st["talks"], 12).max() > 0).astype(float),
             "summit_recent": (roll(st["summit"], 3).max() > 0).astype(float),
             "agreement": lag("agreement"),
             "sanc_recent": (roll(st["resolution"], 6).max() > 0).astype(float),

@@ -239,6 +239,7 @@ def simulate(
             "l12": np.log1p(buf.mean(axis=1)),
             "tension": tension / 10.0,
             "talks_recent": (since_talks <= 3).astype(float),
+            "talks_12": (since_talks <= 12).astype(float),
             "summit_recent": (since_summit <= 3).astype(float),
             "agreement": agreement,
             "sanc_recent": (since_res <= 6).astype(float),
