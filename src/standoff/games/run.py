@@ -203,7 +203,7 @@ def _kydd(
     sig = kydd.reassurance(
         v["trust"], v["signal_cost"], v["gain_trustworthy"], v["gain_untrustworthy"]
     )
-    sp = kydd.simulate_spiral(
+    common = dict(
         prior_a=v["trust_other"],
         prior_b=v["trust"],
         p_trustworthy_a=v["p_trustworthy_a"],
@@ -212,26 +212,12 @@ def _kydd(
         t_b=v["t"],
         c=v["c"],
         tremble=v["tremble"],
-        pressure=v["pressure"],
-        pressure_ratio=v["pressure_ratio"],
         periods=int(v["periods"]),
         runs=int(v["runs"]),
         seed=int(v["seed"]),
     )
-    calm = kydd.simulate_spiral(
-        prior_a=v["trust_other"],
-        prior_b=v["trust"],
-        p_trustworthy_a=v["p_trustworthy_a"],
-        p_trustworthy_b=v["p_trustworthy_b"],
-        t_a=v["t"],
-        t_b=v["t"],
-        c=v["c"],
-        tremble=v["tremble"],
-        pressure=0.0,
-        periods=int(v["periods"]),
-        runs=int(v["runs"]),
-        seed=int(v["seed"]),
-    )
+    sp = kydd.simulate_spiral(**common, pressure=v["pressure"], pressure_ratio=v["pressure_ratio"])
+    calm = kydd.simulate_spiral(**common, pressure=0.0)
     return {
         "threshold": thr,
         "trust": v["trust"],
