@@ -194,31 +194,61 @@ class History:
         return regime_at(self.tables["sanctions"], d)
 
     # ------------------------------------------------------------------ SQL
-    def connect(self) -> duckdb.DuckDBPyConnection:
-        """An in-memory DuckDB connection whose tables are this (cut) view's tables.
+    def sql_tables(self) -> dict[str, pd.DataFrame]:
+        """The tables SQL sees: the base tables, ``monthly``, ``sanctions_regime`` (the regime
+        in force at the cut, or at the latest date) and ``meta`` (``as_of``)."""
+        as_of = self.as_of_date.date() if self.as_of_date is not None else None
+        return {
+            **self.tables,
+            "monthly": self.monthly,
+            "sanctions_regime": self.sanctions_regime(),
+            "meta": pd.DataFrame({"as_of": pd.Series([as_of], dtype=object)}),
+        }
 
-        Besides the base tables and ``monthly`` it has ``sanctions_regime`` (the regime in
-        force at the cut, or at the latest date) and ``meta`` (``as_of``).
+    def connect(self) -> duckdb.DuckDBPyConnection:
+        """An in-memory DuckDB connection over this (cut) view's tables (see ``sql_tables``).
+
+        For your own, trusted SQL in Python. SQL from a user or a file goes through
+        :meth:`query` (sandboxed: read-only, no external access, bounded time and memory).
         """
         con = duckdb.connect()
-        for name, df in self.tables.items():
+        for name, df in self.sql_tables().items():
             con.register(name, df)
-        con.register("monthly", self.monthly)
-        con.register("sanctions_regime", self.sanctions_regime())
-        as_of = self.as_of_date.date() if self.as_of_date is not None else None
-        con.execute("CREATE TEMP TABLE meta AS SELECT ?::DATE AS as_of", [as_of])
         return con
 
-    def query(self, sql: str) -> pd.DataFrame:
-        """Run read-only SQL (DuckDB dialect) against this view."""
-        con = self.connect()
-        try:
-            return con.execute(sql).df()
-        except duckdb.Error as exc:
-            first = str(exc).strip().splitlines()[0]
-            raise UsageError(f"query: {first}") from None
-        finally:
-            con.close()
+    def query(
+        self,
+        sql: str,
+        *,
+        max_rows: int | None = None,
+        seconds: float | None = None,
+        memory_mb: int | None = None,
+    ) -> pd.DataFrame:
+        """Run one read-only SQL query (DuckDB dialect) against this view, sandboxed.
+
+        The query runs on a separate in-memory copy with external access disabled (no
+        files, no ``COPY``, no ``ATTACH``, no extensions), must be a single ``SELECT``-like
+        statement, and is bounded in time, memory and rows (see
+        :mod:`standoff.store.sandbox`). Anything else raises :class:`UsageError`.
+        """
+        from standoff.store import sandbox
+
+        lim = sandbox.Limits(
+            seconds=seconds or sandbox.TIME_LIMIT_S,
+            memory_mb=memory_mb or sandbox.MEMORY_LIMIT_MB,
+            max_rows=max_rows or sandbox.MAX_ROWS,
+        )
+        if not isinstance(sql, str) or not sql.strip().strip(";").strip():
+            raise UsageError("query: expected a SQL SELECT statement, got an empty string")
+        (res,) = sandbox.run_queries(self.sql_tables(), [sql], lim)
+        if res.error is not None:
+            raise UsageError(f"query: {res.error}")
+        if res.truncated:
+            raise UsageError(
+                f"query: the result has more than {lim.max_rows:,} rows (the limit); "
+                "add a LIMIT or aggregate"
+            )
+        return res.frame
 
     # ------------------------------------------------------------------ summaries
     def summary(self, by: str | None = None) -> dict:
