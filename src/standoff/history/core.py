@@ -34,7 +34,6 @@ from standoff.history.schema import (
     DATED_TABLES,
     MISSILE_TYPES,
     check_sources,
-    coerce_types,
     parse_csv_table,
     to_csv_text,
 )
@@ -102,19 +101,21 @@ class History:
             Path(db) if db is not None else (default_db_path() if history_dir is None else None)
         )
         if store and db_path is not None:
-            from standoff.store.duckdb_store import read_store, stored_fingerprint
+            parsed: dict[str, pd.DataFrame] = {}
 
-            fp = fingerprint(texts)
-            if stored_fingerprint(db_path) == fp:
-                raw = read_store(db_path, list(BASE_TABLES))
-                return cls({n: coerce_types(n, df) for n, df in raw.items()}, origin=origin)
-            tables = _parse_dir(src)
+            def build() -> dict[str, pd.DataFrame]:
+                parsed.update(_parse_dir(src))
+                return {**parsed, "monthly": build_monthly(parsed)}
+
             try:
-                stored = ensure_store(db_path, {**tables, "monthly": build_monthly(tables)}, fp)
+                stored = ensure_store(
+                    db_path, fingerprint(texts), build, list(BASE_TABLES), owned=db is None
+                )
             except DataError:
                 if db is not None:
-                    raise  # the user asked for this file: say why it cannot be written
-                return cls(tables, origin=origin)  # default location unwritable: stay in memory
+                    raise  # the user asked for this file: say why it cannot be used
+                # default location unwritable or unusable: stay in memory
+                return cls(parsed or _parse_dir(src), origin=origin)
             return cls(stored, origin=origin)
         return cls(_parse_dir(src), origin=origin)
 
