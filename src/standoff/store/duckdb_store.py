@@ -23,6 +23,7 @@ The bundled tables are loaded into a DuckDB file on first use: by default
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import time
@@ -170,8 +171,8 @@ def write_store(path: Path, tables: dict[str, pd.DataFrame], fp: str) -> None:
         raise DataError(f"{path}: cannot create the database directory ({exc.strerror})") from None
     clean_orphans(path)
     tmp = _tmp_path(path)
-    tmp.unlink(missing_ok=True)
     try:
+        tmp.unlink(missing_ok=True)
         with duckdb.connect(str(tmp)) as con:
             _fill(con, tables)
             con.execute(f"CREATE TABLE {META_TABLE} (key VARCHAR, value VARCHAR)")
@@ -181,10 +182,12 @@ def write_store(path: Path, tables: dict[str, pd.DataFrame], fp: str) -> None:
             )
         tmp.replace(path)
     except (duckdb.Error, OSError) as exc:
-        tmp.unlink(missing_ok=True)
-        raise DataError(f"{path}: cannot write the history database ({_first_line(exc)})") from None
+        why = exc.strerror if isinstance(exc, OSError) and exc.strerror else _first_line(exc)
+        raise DataError(f"{path}: cannot write the history database ({why})") from None
     finally:
-        Path(str(tmp) + ".wal").unlink(missing_ok=True)
+        for p in (tmp, Path(str(tmp) + ".wal")):
+            with contextlib.suppress(OSError):
+                p.unlink(missing_ok=True)
 
 
 def _fill(con: duckdb.DuckDBPyConnection, tables: dict[str, pd.DataFrame]) -> None:

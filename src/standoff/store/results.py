@@ -88,6 +88,13 @@ def _check_ours(con: duckdb.DuckDBPyConnection, path: Path) -> None:
         )
 
 
+def _unreadable(path: Path, exc: BaseException) -> str:
+    return (
+        f"{path}: the results store cannot be read ({_first_line(exc)}); if it is corrupt, "
+        f"move it away or delete it (rm '{path}') to start a new track record"
+    )
+
+
 def _connect(path: Path, read_only: bool, wait: float) -> duckdb.DuckDBPyConnection:
     t0 = time.monotonic()
     delay = 0.05
@@ -96,11 +103,7 @@ def _connect(path: Path, read_only: bool, wait: float) -> duckdb.DuckDBPyConnect
             return duckdb.connect(str(path), read_only=read_only)
         except duckdb.Error as exc:
             if not is_lock_error(exc):
-                raise DataError(
-                    f"{path}: the results store cannot be opened ({_first_line(exc)}); "
-                    f"if it is corrupt, move it away or delete it (rm '{path}') to start a "
-                    "new track record"
-                ) from None
+                raise DataError(_unreadable(path, exc)) from None
             if time.monotonic() - t0 >= wait:
                 raise DataError(
                     f"{path}: locked by another process for more than {wait:g} s "
@@ -123,6 +126,8 @@ def open_results(
     try:
         _check_ours(con, path)
         yield con
+    except duckdb.Error as exc:
+        raise DataError(_unreadable(path, exc)) from None
     finally:
         con.close()
 
@@ -205,8 +210,8 @@ def write_run(
             raise DataError(f"{path}: cannot write the results store ({exc.strerror})") from None
         clean_orphans(path)
         tmp = _tmp_path(path)
-        tmp.unlink(missing_ok=True)
         try:
+            tmp.unlink(missing_ok=True)
             with duckdb.connect(str(tmp)) as con:
                 _write(con, run_table, run_meta, tables)
             if kind == "empty":  # an empty file holds nothing to lose
@@ -222,8 +227,9 @@ def write_run(
                 f"{path}: cannot write the results store ({_first_line(exc)})"
             ) from None
         finally:
-            tmp.unlink(missing_ok=True)
-            Path(str(tmp) + ".wal").unlink(missing_ok=True)
+            for p in (tmp, Path(str(tmp) + ".wal")):
+                with contextlib.suppress(OSError):
+                    p.unlink(missing_ok=True)
     with open_results(path, write=True, wait=wait) as con:
         con.begin()
         try:
