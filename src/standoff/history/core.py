@@ -241,7 +241,7 @@ class History:
         )
         if not isinstance(sql, str) or not sql.strip().strip(";").strip():
             raise UsageError("query: expected a SQL SELECT statement, got an empty string")
-        (res,) = sandbox.run_queries(self.sql_tables(), [sql], lim)
+        (res,) = sandbox.run_queries(self.sql_tables, [sql], lim)
         if res.error is not None:
             raise UsageError(f"query: {res.error}")
         if res.truncated:
