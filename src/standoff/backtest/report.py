@@ -258,7 +258,9 @@ def latest_run_section(history, report_link: str | None = None, db: Path | None 
             return ""
         sc = read_run_rows(db, "backtest_scores", run["run_id"])
     except DataError as exc:
-        return f"<p>The track record cannot be shown: {e(str(exc))}</p>"
+        from html import escape
+
+        return f"<p>The track record cannot be shown: {escape(str(exc))}</p>"
     sc = sc[sc["h"] == 12]
     if sc.empty:
         return ""
