@@ -143,3 +143,35 @@ def check_simulation(paths: int, horizon: int, policies: int = 1, flag: str = "-
             f"polic{'y' if policies == 1 else 'ies'} need about {need / GiB:.1f} GiB, above the "
             f"{MEMORY_BUDGET / GiB:g} GiB budget; use at most {most} paths at this horizon"
         )
+
+
+def check_link(value: str | None, flag: str = "--backtest-report") -> str | None:
+    """A link put into a page: an http(s) URL or a relative path, never another scheme
+    (``javascript:``, ``data:``, ``file:``) nor a control character; the page HTML-escapes it."""
+    if value is None:
+        return None
+    import re
+    from urllib.parse import urlsplit
+
+    s = str(value)
+    bad = (
+        not s.strip()
+        or len(s) > 2000
+        or re.search(r"[\x00-\x1f\x7f\s]", s) is not None
+        or s.startswith("//")
+    )
+    if not bad:
+        try:
+            parts = urlsplit(s)
+        except ValueError:
+            bad = True
+        else:
+            if parts.scheme:
+                bad = parts.scheme.lower() not in ("http", "https") or not parts.netloc
+            else:
+                bad = ":" in s.split("/", 1)[0]  # "javascript:..." without a parsed scheme
+    if bad:
+        raise UsageError(
+            f"{flag}: expected a relative path or an http(s) URL without spaces, got {clip(s)}"
+        )
+    return s

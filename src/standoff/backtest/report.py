@@ -311,6 +311,9 @@ def latest_run_section(history, report_link: str | None = None, db: Path | None 
             f"<td>{_num(sk.get('skill_vs_' + base))}</td>"
             f"<td>{_num(sk.get('skill_vs_persistence'))}</td></tr>"
         )
+    from standoff.limits import check_link
+
+    report_link = check_link(report_link)  # no javascript:/data: links into the page
     link = f" Full report: <a href='{e(report_link)}'>{e(report_link)}</a>." if report_link else ""
     return (
         f"<p>Rolling-origin backtest, origins {e(str(r['origins_from']))} to {e(str(r['origins_to']))}, "
