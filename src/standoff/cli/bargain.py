@@ -56,6 +56,25 @@ def _check_flags(files, model, rounds, ensemble, noise, seed, scenario) -> None:
         raise UsageError(f"--seed: expected a non-negative integer, got {seed}")
 
 
+def _scale(value: str | None, scenario) -> tuple[float, float] | None:
+    import math
+
+    from standoff.errors import UsageError
+    from standoff.limits import clip
+
+    if value is None:
+        return None
+    if scenario:
+        raise UsageError("--scale: applies to FILEs; a scenario's issues state their own scale")
+    try:
+        lo, hi = (float(v) for v in value.split(","))
+    except ValueError:
+        raise UsageError(f"--scale: expected MIN,MAX (two numbers), got {clip(value)}") from None
+    if not (math.isfinite(lo) and math.isfinite(hi) and lo < hi) or max(abs(lo), abs(hi)) > 1e12:
+        raise UsageError(f"--scale: expected finite MIN < MAX, got {clip(value)}")
+    return lo, hi
+
+
 def _result(problem, model, rounds, ensemble, noise, seed, *, side_by_side=False) -> dict:
     """Everything the command reports about one problem, as a JSON-ready dict."""
     from standoff.bargaining.baselines import compromise
@@ -236,6 +255,20 @@ def bargain(
         help="Forecast every issue of a scenario (e.g. korea-2018) with every model side by side.",
         show_default=False,
     ),
+    scale: str = typer.Option(
+        None,
+        "--scale",
+        help="The issue's own scale as MIN,MAX (e.g. 4,10 for years), overriding the file's "
+        "(a KTAB position header may state it: 'Years Position [4 .. 10]'; default 0-100 for "
+        "KTAB files, the range of the positions for plain CSVs).",
+        show_default=False,
+    ),
+    detail: bool = typer.Option(
+        False,
+        "--detail",
+        help="Also write every credible challenge of every EUM round, one JSON object per "
+        "line (JSON Lines) on stdout after the result.",
+    ),
 ) -> None:
     """Forecast where a multi-party negotiation settles, and how it gets there.
 
@@ -245,6 +278,7 @@ def bargain(
 
     files = list(files or [])
     _check_flags(files, model, rounds, ensemble, noise, seed, scenario)
+    lohi = _scale(scale, scenario)
     if chart is not None and chart.suffix.lower() not in (".png", ".html", ".htm"):
         from standoff.errors import UsageError
 
@@ -259,7 +293,7 @@ def bargain(
             jobs.append(({"scenario": scn.name}, prob))
     else:
         for f in files:
-            for prob in read_file(f):
+            for prob in read_file(f, scale=lohi):
                 jobs.append(({"file": f}, prob))
     lines = len(jobs) > 1
     for idx, (head, prob) in enumerate(jobs):
