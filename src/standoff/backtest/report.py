@@ -292,4 +292,7 @@ def latest_run_section(history, report_link: str | None = None, db: Path | None 
         "code_version": str(r["code_version"]),
         "data_version": str(r["data_version"]),
     }
+    from standoff.limits import check_link
+
+    report_link = check_link(report_link)  # no javascript:/data: links into the page
     return render("sections/track_record.html", run=run_info, rows=rows, report_link=report_link)
