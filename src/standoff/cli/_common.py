@@ -9,12 +9,13 @@ import math
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
-import pandas as pd
 import typer
 from rich.console import Console
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 console = Console(soft_wrap=True)
 err_console = Console(stderr=True, soft_wrap=True)
@@ -45,20 +46,23 @@ def state(ctx: typer.Context) -> State:
 
 
 def json_default(o: Any) -> Any:
-    if isinstance(o, (np.integer,)):
+    # numpy and pandas objects exist only if those libraries were imported (kept lazy: start-up)
+    np = sys.modules.get("numpy")
+    pd = sys.modules.get("pandas")
+    if np is not None and isinstance(o, (np.integer,)):
         return int(o)
-    if isinstance(o, (np.floating,)):
+    if np is not None and isinstance(o, (np.floating,)):
         f = float(o)
         return None if math.isnan(f) else f
-    if isinstance(o, (np.bool_,)):
+    if np is not None and isinstance(o, (np.bool_,)):
         return bool(o)
-    if isinstance(o, np.ndarray):
+    if np is not None and isinstance(o, np.ndarray):
         return o.tolist()
-    if isinstance(o, pd.Timestamp):
+    if pd is not None and isinstance(o, pd.Timestamp):
         return None if pd.isna(o) else o.date().isoformat()
     if isinstance(o, (dt.date, dt.datetime)):
         return o.isoformat()
-    if o is pd.NA or o is pd.NaT:
+    if pd is not None and (o is pd.NA or o is pd.NaT):
         return None
     if isinstance(o, Path):
         return str(o)
@@ -76,7 +80,8 @@ def _clean(o: Any) -> Any:
         return [_clean(v) for v in o]
     if isinstance(o, float) and not math.isfinite(o):
         return None
-    if o is pd.NA or o is pd.NaT:
+    pd = sys.modules.get("pandas")
+    if pd is not None and (o is pd.NA or o is pd.NaT):
         return None
     return o
 
@@ -95,6 +100,8 @@ def emit_json(obj: Any, *, lines: bool = False) -> None:
 
 def frame_records(df: pd.DataFrame) -> list[dict]:
     """DataFrame -> JSON-ready records (dates as ISO strings, missing as null)."""
+    import pandas as pd
+
     out = df.copy()
     for c in out.columns:
         if pd.api.types.is_datetime64_any_dtype(out[c]):

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import pandas as pd
 import typer
 from rich.table import Table
 
@@ -15,7 +14,9 @@ from standoff.errors import UsageError
 _MONTH = re.compile(r"^\d{4}-\d{2}$")
 
 
-def _month(value: str, flag: str) -> pd.Period:
+def _month(value: str, flag: str):
+    import pandas as pd
+
     if not _MONTH.match(value or ""):
         raise UsageError(f"{flag}: expected a month YYYY-MM, got {value!r}")
     try:
@@ -63,6 +64,8 @@ def backtest(
 
     Example: standoff backtest --from 2000-01 --horizons 12 --paths 1000 --json
     """
+    import pandas as pd
+
     from standoff.backtest import TARGETS, backtest
 
     lo = _month(start, "--from")

@@ -33,6 +33,14 @@ app = typer.Typer(
 )
 
 
+def _print_version(value: bool) -> None:
+    if value:
+        import standoff
+
+        sys.stdout.write(f"standoff {standoff.__version__}\n")
+        raise typer.Exit(0)
+
+
 @app.callback()
 def _root(
     ctx: typer.Context,
@@ -43,6 +51,13 @@ def _root(
     ),
     history: Path = typer.Option(
         None, "--history", help="Directory of history tables in the export format (validated)."
+    ),
+    version: bool = typer.Option(
+        False,
+        "--version",
+        callback=_print_version,
+        is_eager=True,
+        help="Print the installed version and exit.",
     ),
 ) -> None:
     """standoff: sourced history, scenarios, models and forecasts of nuclear standoffs."""

@@ -6,7 +6,6 @@ import typer
 from rich.table import Table
 
 from standoff.cli._common import console, emit_json
-from standoff.scenario import bundled_scenarios, load_scenario
 
 app = typer.Typer(
     help="Validated scenario files (actors, issues, positions, saliences).", no_args_is_help=True
@@ -16,6 +15,8 @@ app = typer.Typer(
 @app.command("list")
 def list_(json_out: bool = typer.Option(False, "--json", help="Machine-readable output.")) -> None:
     """List the bundled scenarios."""
+    from standoff.scenario import bundled_scenarios, load_scenario
+
     rows = []
     for name in bundled_scenarios():
         s = load_scenario(name)
@@ -35,6 +36,8 @@ def validate(
     json_out: bool = typer.Option(False, "--json", help="Machine-readable output."),
 ) -> None:
     """Validate a scenario file: exit 0 if valid, 2 with one line naming the problem if not."""
+    from standoff.scenario import load_scenario
+
     s = load_scenario(file)
     values = s.sourced_values()
     n_src = sum(v.source is not None for _, v in values)
@@ -67,6 +70,8 @@ def show(
     json_out: bool = typer.Option(False, "--json", help="Machine-readable output."),
 ) -> None:
     """Show a scenario: actors, issues, and every value with its source or assumption."""
+    from standoff.scenario import load_scenario
+
     s = load_scenario(file)
     if json_out:
         emit_json(s.model_dump(mode="json"))
