@@ -75,10 +75,46 @@ app.command("backtest")(backtest_cmd.backtest)
 app.add_typer(game_cmd.app, name="game")
 
 
+def _fast_summary(args: list[str]) -> bool:
+    """``standoff history summary [--by X] [--as-of D] [--json|--format F]`` from the summary
+    cache without going through typer (whose parameter coercion imports pydantic: about 0.15 s
+    of CPU). Any other argument, or a cache miss, returns False and the command runs normally."""
+    if args[:2] != ["history", "summary"]:
+        return False
+    opts: dict[str, str | None] = {"--by": None, "--as-of": None, "--format": None}
+    json_out, rest = False, args[2:]
+    while rest:
+        a = rest.pop(0)
+        name, eq, value = a.partition("=")
+        if a == "--json":
+            json_out = True
+        elif name in opts and opts[name] is None and (eq or rest):
+            opts[name] = value if eq else rest.pop(0)
+            if not opts[name] or opts[name].startswith("-"):
+                return False
+        else:
+            return False
+    fmt = opts["--format"]
+    if fmt not in (None, "table", "csv", "json") or (json_out and fmt not in (None, "json")):
+        return False
+    from standoff.cli import _summary_cache
+
+    out = _summary_cache.get(opts["--by"], opts["--as-of"])
+    if out is None:
+        return False
+    history_cmd.render_summary(out, opts["--by"], "json" if json_out else (fmt or "table"))
+    return True
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; return (and exit with) its exit code."""
     args = sys.argv[1:] if argv is None else argv
     try:
+        if _fast_summary(list(args)):
+            code = 0
+            if argv is None:
+                sys.exit(code)
+            return code
         rv = app(args=args, standalone_mode=False, prog_name="standoff")
         code = rv if isinstance(rv, int) else 0
     except StandoffError as exc:

@@ -1,0 +1,110 @@
+"""Human labels for every name a user reads: variables, covariates, targets, events, columns.
+
+One map, used by the CLI, the briefing and the reports, so that ``sanc_1_3`` or ``kju`` never
+reach a reader. :func:`label` falls back to the name itself with underscores as spaces, so a
+new variable without a label still reads as words (add it here). Imports nothing heavy.
+"""
+
+from __future__ import annotations
+
+import math
+
+MISSING = "–"
+
+LABELS: dict[str, str] = {
+    # covariates of the simulator and of `standoff evidence` (dynamics.features)
+    "const": "intercept",
+    "kju": "Kim Jong Un era",
+    "l1": "launches last month (log 1+n)",
+    "l12": "launches, 12-month average (log 1+n)",
+    "tension": "tension index (/10)",
+    "talks_recent": "talks in the last 3 months",
+    "talks_12": "talks in the last 12 months",
+    "summit_recent": "summit in the last 3 months",
+    "agreement": "agreement in force",
+    "sanc_recent": "new UNSC sanctions in the last 6 months",
+    "sanc_level": "sanctions index (/100)",
+    "sanc_1_3": "new UNSC sanctions 1-3 months ago",
+    "sanc_4_6": "new UNSC sanctions 4-6 months ago",
+    "ex_suspended": "US-ROK exercises suspended",
+    "moratorium": "DPRK test moratorium in force",
+    "nuc_now": "nuclear test this month or last",
+    "icbm_now": "ICBM launch this month or last",
+    "veto_era": "veto era (from 2022)",
+    "dur_nuclear": "months since the last nuclear test (log)",
+    "dur_icbm": "months since the last ICBM (log)",
+    "dur_resolution": "months since the last UNSC resolution (log)",
+    "dur_talks": "months since the last talks (log)",
+    "dur_summit": "months since the last summit (log)",
+    "dur_agree": "months since the last agreement (log)",
+    # events of the simulator and targets of the backtest
+    "nuclear": "nuclear test",
+    "icbm": "ICBM launch",
+    "resolution": "new UNSC sanctions resolution",
+    "talks": "talks held",
+    "summit": "US or ROK summit with the DPRK",
+    "agreement_signed": "agreement signed",
+    "agreement_collapse": "agreement collapses",
+    "war": "war",
+    "launch": "any missile launch",
+    "launches": "missiles launched (count)",
+    # outcomes of `standoff evidence`
+    "launches_on_pressure": "missile launches",
+    "sanctions_on_provocation": "new UNSC sanctions resolution",
+    # columns of summaries and scores
+    "missiles": "missiles",
+    "nuclear_tests": "nuclear tests",
+    "failures": "failures",
+    "partial_to": "data to",
+    "rows": "rows",
+    "start": "from",
+    "end": "to",
+    "irr": "rate ratio",
+    "odds_ratio": "odds ratio",
+    "lo95": "95% low",
+    "hi95": "95% high",
+    "p_value": "p",
+    "climatology": "climatology",
+    "persistence": "persistence",
+    "intercept": "intercept-only count model",
+}
+
+
+def label(name: str) -> str:
+    """The words for ``name`` (the name with spaces for underscores if it has no label)."""
+    return LABELS.get(name, str(name).replace("_", " "))
+
+
+def interval(lo: float | None, hi: float | None, fmt: str = "{:.2f}", *, limit: float = 1e3) -> str:
+    """``"lo - hi"`` for people: "–" if missing, "not estimable" if either end is not finite
+    or the interval spans more than ``limit`` times (ratio scale) or units (otherwise)."""
+    if lo is None or hi is None:
+        return MISSING
+    lo, hi = float(lo), float(hi)
+    if not (math.isfinite(lo) and math.isfinite(hi)):
+        return "not estimable"
+    if lo > 0 and hi > 0:
+        if hi / lo > limit:
+            return "not estimable"
+    elif hi - lo > limit:
+        return "not estimable"
+    return f"{fmt.format(lo)} - {fmt.format(hi)}"
+
+
+#: a skill interval wider than this (in skill units: 1 = the baseline's whole score) says
+#: nothing a reader can use; it is printed as "not estimable"
+SKILL_SPAN = 5.0
+
+
+def skill(value: float | None, lo: float | None, hi: float | None) -> str:
+    """A skill score with its interval, e.g. ``+0.12 [-0.05, +0.27]``; "–" if missing,
+    ``+0.12 [interval not estimable]`` if the interval is absurdly wide or not finite."""
+    if value is None or not math.isfinite(float(value)):
+        return MISSING
+    head = f"{float(value):+.2f}"
+    if lo is None or hi is None:
+        return head
+    lo, hi = float(lo), float(hi)
+    if not (math.isfinite(lo) and math.isfinite(hi)) or hi - lo > SKILL_SPAN:
+        return f"{head} [interval not estimable]"
+    return f"{head} [{lo:+.2f}, {hi:+.2f}]"
