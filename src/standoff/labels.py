@@ -37,7 +37,7 @@ LABELS: dict[str, str] = {
     "dur_talks": "months since the last talks (log)",
     "dur_summit": "months since the last summit (log)",
     "dur_agree": "months since the last agreement (log)",
-    # events of the simulator and targets of the backtest
+    # events of the simulator (the backtest's targets are in TARGETS)
     "nuclear": "nuclear test",
     "icbm": "ICBM launch",
     "resolution": "new UNSC sanctions resolution",
@@ -46,8 +46,6 @@ LABELS: dict[str, str] = {
     "agreement_signed": "agreement signed",
     "agreement_collapse": "agreement collapses",
     "war": "war",
-    "launch": "any missile launch",
-    "launches": "missiles launched (count)",
     # outcomes of `standoff evidence`
     "launches_on_pressure": "missile launches",
     "sanctions_on_provocation": "new UNSC sanctions resolution",
@@ -70,9 +68,30 @@ LABELS: dict[str, str] = {
 }
 
 
+#: the backtest's targets (``standoff.backtest.TARGETS``): where a name means something else
+#: as a target than as a covariate ("agreement": signed within h months, not in force)
+TARGETS: dict[str, str] = {
+    "launch": "any missile launch",
+    "icbm": "ICBM launch",
+    "nuclear": "nuclear test",
+    "resolution": "new UNSC sanctions resolution",
+    "talks": "talks held",
+    "summit": "US or ROK summit with the DPRK",
+    "agreement": "agreement signed",
+    "launches": "missiles launched (count)",
+    "war": "war",
+}
+
+
 def label(name: str) -> str:
-    """The words for ``name`` (the name with spaces for underscores if it has no label)."""
+    """The words for a variable, covariate or column ``name`` (the name with spaces for
+    underscores if it has no label)."""
     return LABELS.get(name, str(name).replace("_", " "))
+
+
+def target(name: str) -> str:
+    """The words for a backtest target or forecast event ``name``."""
+    return TARGETS.get(name) or label(name)
 
 
 def interval(lo: float | None, hi: float | None, fmt: str = "{:.2f}", *, limit: float = 1e3) -> str:
@@ -94,6 +113,9 @@ def interval(lo: float | None, hi: float | None, fmt: str = "{:.2f}", *, limit: 
 #: a skill interval wider than this (in skill units: 1 = the baseline's whole score) says
 #: nothing a reader can use; it is printed as "not estimable"
 SKILL_SPAN = 5.0
+#: a skill below this means the baseline's score is close to 0 (e.g. a base rate near 0 on a
+#: target that did not occur): the ratio is then not a meaningful number
+SKILL_FLOOR = -10.0
 
 
 def skill(value: float | None, lo: float | None, hi: float | None) -> str:
@@ -101,6 +123,8 @@ def skill(value: float | None, lo: float | None, hi: float | None) -> str:
     ``+0.12 [interval not estimable]`` if the interval is absurdly wide or not finite."""
     if value is None or not math.isfinite(float(value)):
         return MISSING
+    if float(value) < SKILL_FLOOR:
+        return "not estimable (baseline score near 0)"
     head = f"{float(value):+.2f}"
     if lo is None or hi is None:
         return head

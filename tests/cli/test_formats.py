@@ -21,7 +21,9 @@ def test_summary_cache_gives_the_computed_summary(run_cli, monkeypatch, tmp_path
         assert code == 0
         assert _summary_cache.get(by, as_of) == json.loads(computed)
         for fmt in ("json", "csv", "table"):  # hit: the fast path prints the same
-            _, slow, _ = run_cli("--db", tmp_path / "h.duckdb", "history", "summary", *args, "--format", fmt)
+            _, slow, _ = run_cli(
+                "--db", tmp_path / "h.duckdb", "history", "summary", *args, "--format", fmt
+            )
             _, fast, _ = run_cli("history", "summary", *args, "--format", fmt)
             assert fast == slow, (args, fmt)
 

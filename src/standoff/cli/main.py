@@ -52,6 +52,11 @@ def _root(
     history: Path = typer.Option(
         None, "--history", help="Directory of history tables in the export format (validated)."
     ),
+    progress: bool = typer.Option(
+        None,
+        "--progress/--no-progress",
+        help="Progress bars on stderr for long work (default: on a terminal, not with --json).",
+    ),
     version: bool = typer.Option(
         False,
         "--version",
@@ -61,7 +66,7 @@ def _root(
     ),
 ) -> None:
     """standoff: sourced history, scenarios, models and forecasts of nuclear standoffs."""
-    ctx.obj = State(db=db, history_dir=history)
+    ctx.obj = State(db=db, history_dir=history, progress=progress)
 
 
 app.add_typer(history_cmd.app, name="history")

@@ -103,7 +103,11 @@ class Simulation:
         """Per path: did ``event`` happen in forecast months 1..h?"""
         if event not in self.events:
             raise UsageError(f"event: unknown {event!r} (expected one of {', '.join(self.events)})")
-        h = min(h, self.horizon)
+        if not 1 <= int(h) <= self.horizon:
+            raise UsageError(
+                f"h: {h} months is outside this simulation's horizon of {self.horizon} months "
+                f"(expected 1..{self.horizon}; simulate a longer horizon)"
+            )
         return self.events[event][:h].any(axis=0)
 
     def prob(self, event: str, h: int) -> tuple[float, float]:

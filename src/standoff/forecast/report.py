@@ -13,6 +13,7 @@ import pandas as pd
 
 from standoff.dynamics.simulate import Simulation
 from standoff.forecast.summary import EVENT_LABELS, compare_policies, summarise
+from standoff.forecast.war_risk import war_risk_html
 from standoff.history.charts import figure_png, img_tag
 
 BRIEF_PATHS = 5000
@@ -114,6 +115,7 @@ with parameter uncertainty drawn per path. ± is the Monte Carlo standard error.
 <h4>Policies compared (24 months; differences vs {e(ids[0])}, paired s.e., common random numbers)</h4>
 <ul class="note">{pol_desc}</ul>
 <table><thead><tr><th>event</th>{head}</tr></thead><tbody>{"".join(crows)}</tbody></table>
+{war_risk_html(summ, scenario)}
 <p class="note">Effects of sanctions steps run through the fitted model; the other policy effects are the
 stated assumptions in the scenario file (each with its rationale). War has never occurred in the fitting
 window: its level is the documented prior (militarised-dispute onsets x escalation probability), not a fit.</p>

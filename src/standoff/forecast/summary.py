@@ -16,6 +16,7 @@ from standoff.dynamics.model import FittedModel, fit, fit_from_scenario
 from standoff.dynamics.simulate import EVENTS, Simulation, simulate
 from standoff.errors import UsageError
 from standoff.history.core import History
+from standoff.progress import track
 from standoff.scenario import Scenario
 from standoff.scenario.policy import STATUS_QUO, Policy
 
@@ -115,7 +116,9 @@ def compare_policies(
     model = fit_from_scenario(history, scenario)
     if seed is None:
         seed = int(np.random.SeedSequence().entropy % 2**32)  # recorded, so the run can be repeated
-    sims = {p.id: simulate(model, p, paths, horizon, seed) for p in pols}
+    sims = {
+        p.id: simulate(model, p, paths, horizon, seed) for p in track(pols, "compare: policies")
+    }
     base = sims[pols[0].id]
     out = {
         "scenario": scenario.name,
