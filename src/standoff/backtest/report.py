@@ -27,6 +27,7 @@ from standoff.backtest.core import BINARY
 from standoff.errors import UsageError
 from standoff.history.charts import figure_png, img_tag
 from standoff.history.schema import to_csv_text
+from standoff.labels import MISSING, target
 
 e = html.escape
 
@@ -267,8 +268,8 @@ def store_result(result: dict, db_path: str | Path) -> str:
     return run_id
 
 
-def _num(v) -> str:
-    return "-" if v is None or not np.isfinite(v) else f"{v:+.2f}"
+def _num(v, fmt: str = "{:+.2f}") -> str:
+    return MISSING if v is None or not np.isfinite(v) else fmt.format(v)
 
 
 def latest_run_section(history, report_link: str | None = None, db: Path | None = None) -> str:
@@ -306,8 +307,8 @@ def latest_run_section(history, report_link: str | None = None, db: Path | None 
         sk = d[d["metric"] == "skill"].set_index("model")["value"]
         base = "intercept" if t == "launches" else "climatology"
         rows.append(
-            f"<tr><td>{e(t)}</td><td>{metric}</td><td>{val.get('standoff', float('nan')):.3f}</td>"
-            f"<td>{val.get(base, float('nan')):.3f}</td>"
+            f"<tr><td>{e(target(t))}</td><td>{metric}</td><td>{_num(val.get('standoff'), '{:.3f}')}</td>"
+            f"<td>{_num(val.get(base), '{:.3f}')}</td>"
             f"<td>{_num(sk.get('skill_vs_' + base))}</td>"
             f"<td>{_num(sk.get('skill_vs_persistence'))}</td></tr>"
         )

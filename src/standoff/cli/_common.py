@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING, Any
 import typer
 from rich.console import Console
 
+from standoff.labels import MISSING  # what a person reads for a missing value
+
 if TYPE_CHECKING:
     import pandas as pd
 
@@ -112,7 +114,6 @@ def frame_records(df: pd.DataFrame) -> list[dict]:
 
 
 # ---------------------------------------------------------------- output formats
-MISSING = "–"  # what a person reads for a missing value (never NaT, nan, None)
 FORMATS = ("table", "csv", "json")
 FORMAT = typer.Option(
     None,
