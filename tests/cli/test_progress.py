@@ -65,3 +65,13 @@ def test_json_output_has_no_bar_unless_asked(run_cli, monkeypatch):
         "--json",
     )
     assert code == 0 and err == ""
+
+
+def test_progress_flag_draws_the_simulation_bar_on_stderr_only(run_cli):
+    args = ("compare", "--policies", "status-quo", "--paths", "50", "--seed", "1", "--horizon", "3")
+    code, out, err = run_cli("--progress", *args, "--json")
+    assert code == 0
+    assert "simulating status-quo: months" in err
+    assert out.lstrip().startswith("{")  # stdout stays clean JSON
+    code, _, err = run_cli("--no-progress", *args)
+    assert code == 0 and err == ""

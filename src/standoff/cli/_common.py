@@ -29,7 +29,6 @@ class State:
 
     db: Path | None = None
     history_dir: Path | None = None
-    progress: bool | None = None  # --progress/--no-progress (None: on a terminal, not for JSON)
     _history: Any = field(default=None, repr=False)
 
     def history(self):
@@ -260,12 +259,3 @@ def _numeric(v: Any) -> bool:
             "float32",
         )
     )
-
-
-def use_format(ctx: typer.Context, fmt: str) -> None:
-    """Progress bars for this command: as ``--progress/--no-progress`` say; otherwise on a
-    terminal, and never with machine-readable output (``--format csv|json``, ``--json``)."""
-    from standoff.progress import configure
-
-    chosen = state(ctx).progress
-    configure(chosen if chosen is not None else (None if fmt == "table" else False))

@@ -15,7 +15,6 @@ from standoff.cli._common import (
     emit_json,
     output_format,
     state,
-    use_format,
     write_csv,
 )
 from standoff.errors import UsageError
@@ -81,7 +80,6 @@ def backtest(
     from standoff.backtest import TARGETS, backtest
 
     fmt = output_format(fmt, json_out)
-    use_format(ctx, fmt)
     lo = _month(start, "--from")
     if step < 1:
         raise UsageError(f"--step: expected an integer >= 1, got {step}")

@@ -13,7 +13,6 @@ from standoff.cli._common import (
     emit_json,
     output_format,
     state,
-    use_format,
     write_csv,
 )
 from standoff.errors import UsageError
@@ -56,7 +55,6 @@ def forecast(
     from standoff.scenario import load_scenario
 
     fmt = output_format(fmt, json_out)
-    use_format(ctx, fmt)
     if scenario is not None and as_of is not None:
         raise UsageError("--as-of: give either --scenario or --as-of, not both")
     scn = load_scenario(scenario or "korea-now") if as_of is None else None
@@ -148,7 +146,6 @@ def compare(
     from standoff.scenario import load_scenario
 
     fmt = output_format(fmt, json_out)
-    use_format(ctx, fmt)
     scn = load_scenario(scenario)
     ids = [p.strip() for p in policies.split(",") if p.strip()]
     out = run(state(ctx).history(), scn, ids, horizon, paths, seed)

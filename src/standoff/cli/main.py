@@ -66,7 +66,11 @@ def _root(
     ),
 ) -> None:
     """standoff: sourced history, scenarios, models and forecasts of nuclear standoffs."""
-    ctx.obj = State(db=db, history_dir=history, progress=progress)
+    ctx.obj = State(db=db, history_dir=history)
+    if progress is not None:
+        from standoff.progress import configure
+
+        configure(progress)
 
 
 app.add_typer(history_cmd.app, name="history")
@@ -111,9 +115,23 @@ def _fast_summary(args: list[str]) -> bool:
     return True
 
 
+def _machine_output(args: list[str]) -> bool:
+    """Does this command line ask for machine-readable output (``--json``, ``--format
+    csv|json``)? Then progress bars stay off unless ``--progress`` is given."""
+    for i, a in enumerate(args):
+        if a == "--json" or a in ("--format=json", "--format=csv"):
+            return True
+        if a == "--format" and i + 1 < len(args) and args[i + 1] in ("json", "csv"):
+            return True
+    return False
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; return (and exit with) its exit code."""
+    from standoff.progress import configure
+
     args = sys.argv[1:] if argv is None else argv
+    configure(False if _machine_output(list(args)) else None)  # --progress overrides
     try:
         if _fast_summary(list(args)):
             code = 0

@@ -38,6 +38,7 @@ from scipy import special
 from standoff.dynamics.features import COMPONENTS, DECAY, TENSION_WEIGHTS, duration_covariate
 from standoff.dynamics.model import RESOLUTION_COVARIATES, FittedModel
 from standoff.errors import UsageError
+from standoff.progress import track
 from standoff.scenario.policy import STATUS_QUO, TARGETS, Policy
 
 EVENTS = (
@@ -232,7 +233,7 @@ def simulate(
     def bern(stream: str, logit: np.ndarray) -> np.ndarray:
         return r[stream].random(n) < special.expit(logit)
 
-    for step in range(gap + H):
+    for step in track(range(gap + H), f"simulating {policy.id}: months"):
         nowcast = step < gap
         month = step - gap + 1  # forecast month (1-based); <= 0 while nowcasting
         l1 = np.log1p(buf[:, -1])

@@ -17,7 +17,6 @@ from standoff.dynamics.simulate import EVENTS, Simulation, simulate
 from standoff.errors import UsageError
 from standoff.history.core import History
 from standoff.labels import label
-from standoff.progress import track
 from standoff.scenario import Scenario
 from standoff.scenario.policy import STATUS_QUO, Policy
 
@@ -108,9 +107,7 @@ def compare_policies(
     model = fit_from_scenario(history, scenario)
     if seed is None:
         seed = int(np.random.SeedSequence().entropy % 2**32)  # recorded, so the run can be repeated
-    sims = {
-        p.id: simulate(model, p, paths, horizon, seed) for p in track(pols, "compare: policies")
-    }
+    sims = {p.id: simulate(model, p, paths, horizon, seed) for p in pols}
     base = sims[pols[0].id]
     out = {
         "scenario": scenario.name,
