@@ -132,20 +132,12 @@ def pct(p: float, se: float | None = None) -> str:
 
 
 def war_risk_html(forecast: dict, scenario: Scenario | None = None) -> str:
-    """The table as an HTML fragment for the briefing."""
-    from html import escape
+    """The table as an HTML fragment for the briefing (``templates/sections/war_risk.html``)."""
+    from standoff.templates import render
 
-    rows = war_risk_rows(forecast, scenario)
-    body = "".join(
-        "<tr>"
-        + f"<td>{escape(r['source'])}</td><td>{pct(r['war probability'], r['se'])}</td>"
-        + "".join(f"<td>{escape(r[c])}</td>" for c in COLUMNS[2:])
-        + "</tr>"
-        for r in rows
-    )
-    head = "".join(f"<th>{escape(c)}</th>" for c in COLUMNS)
-    return (
-        "<h4>War risk: what each number is conditional on</h4>"
-        f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
-        f'<p class="note">{escape(war_risk_note(forecast))}</p>'
+    return render(
+        "sections/war_risk.html",
+        columns=COLUMNS,
+        rows=war_risk_rows(forecast, scenario),
+        note=war_risk_note(forecast),
     )
