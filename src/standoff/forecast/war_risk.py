@@ -32,7 +32,7 @@ def _origin(res: dict[str, Any], scenario: Scenario | None) -> str:
         return "illustrative default parameters"
     if res.get("note"):  # the scenario has no section for this game
         return f"default parameters ({scenario.name} sets none)"
-    return f"{scenario.name} games: parameters (assumed)"
+    return f"parameters assumed in {scenario.name}"
 
 
 def war_risk_rows(forecast: dict, scenario: Scenario | None = None) -> list[dict]:
@@ -91,7 +91,7 @@ def war_risk_rows(forecast: dict, scenario: Scenario | None = None) -> list[dict
                 "war probability": float(pick(res)),
                 "se": None,
                 "over": over,
-                "conditional on": _origin(res, scenario) + (f" ({extra})" if extra else ""),
+                "conditional on": _origin(res, scenario) + (f"; {extra}" if extra else ""),
                 "used by the forecasts": "no",
             }
         )
