@@ -83,7 +83,12 @@ def test_query_csv_and_json_have_every_column(run_cli):
         ["history", "claims"],
         ["history", "sources", "G1"],
         ["scenario", "list"],
+        ["scenario", "show", "korea-now"],
         ["evidence"],
+        ["bargain", "--scenario", "korea-2018"],
+        ["forecast", "--as-of", "2018-01-01", "--horizon", "3", "--paths", "100", "--seed", "1"],
+        ["compare", "--policies", "status-quo,phased-relief", "--horizon", "3", "--paths", "100"],
+        ["backtest", "--from", "2015-01", "--to", "2015-02", "--paths", "50", "--no-store"],
     ],
 )
 def test_every_table_command_takes_format_csv(run_cli, args):
