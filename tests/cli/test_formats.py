@@ -104,3 +104,29 @@ def test_missing_values_read_as_a_dash(run_cli):
     assert "–" in out  # years after the CNS data end
     for bad in ("None", "NaT", "nan"):
         assert bad not in out
+
+
+def test_cells_for_people():
+    import datetime as dt
+
+    import numpy as np
+    import pandas as pd
+
+    from standoff.cli._common import cell
+
+    cases = [
+        (None, "–"),
+        (float("nan"), "–"),
+        (pd.NaT, "–"),
+        (pd.NA, "–"),
+        (np.float64("nan"), "–"),
+        (4475.0, "4475"),
+        (12345.6, "12345.6"),
+        (2.807017, "2.807"),
+        (np.int64(7), "7"),
+        (pd.Timestamp("2017-01-02"), "2017-01-02"),
+        (dt.date(2017, 1, 2), "2017-01-02"),
+        (True, "yes"),
+    ]
+    for value, text in cases:
+        assert cell(value) == text, value

@@ -144,7 +144,9 @@ def cell(v: Any) -> str:
     if isinstance(v, float):
         if not math.isfinite(v):
             return MISSING
-        return f"{v:.4g}" if abs(v) < 1e6 else f"{v:,.0f}"
+        if v.is_integer() and abs(v) < 1e15:
+            return str(int(v))
+        return f"{v:.1f}" if abs(v) >= 100 else f"{v:.4g}"
     pd = sys.modules.get("pandas")
     if pd is not None:
         if v is pd.NA or v is pd.NaT:
