@@ -205,7 +205,6 @@ def print_table(
     title: str | None = None,
     *,
     labels: dict[str, str] | None = None,
-    right: tuple[str, ...] | None = None,
     fit: bool = True,
 ) -> None:
     """Print a table for people: missing as "–", long values cut with "…", and as many
@@ -226,10 +225,10 @@ def print_table(
             used += w
     t = Table(title=title)
     for i in range(shown):
-        num = right is None and all(_numeric(r[i]) for r in rows if r[i] is not None)
+        num = all(_numeric(r[i]) for r in rows if r[i] is not None)
         t.add_column(
             heads[i],
-            justify="right" if (num if right is None else cols[i] in right) else "left",
+            justify="right" if num else "left",
             no_wrap=fit,
             overflow="ellipsis",
             max_width=MAX_CELL if fit else None,
@@ -250,14 +249,7 @@ def print_table(
 
 
 def _numeric(v: Any) -> bool:
-    return (
-        isinstance(v, (int, float))
-        and not isinstance(v, bool)
-        or type(v).__name__
-        in (
-            "int64",
-            "float64",
-            "int32",
-            "float32",
-        )
-    )
+    """Numbers (Python or numpy; not booleans) are right-aligned."""
+    import numbers
+
+    return isinstance(v, numbers.Number) and not isinstance(v, bool) and type(v).__name__ != "bool_"
