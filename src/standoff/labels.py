@@ -139,20 +139,32 @@ def target(name: str) -> str:
     return TARGETS.get(name) or label(name)
 
 
-def interval(lo: float | None, hi: float | None, fmt: str = "{:.2f}", *, limit: float = 1e3) -> str:
-    """``"lo - hi"`` for people: "–" if missing, "not estimable" if either end is not finite
-    or the interval spans more than ``limit`` times (ratio scale) or units (otherwise)."""
+#: a rate or odds ratio outside [1/RATIO_LIMIT, RATIO_LIMIT] (or an interval whose ends are)
+#: comes from a regression that cannot pin the term down (separation, a term constant in
+#: nearly every month): it is printed as "not estimable", not as 9.1e-09 or 4e+97
+RATIO_LIMIT = 1e3
+
+
+def ratio(v: float | None) -> str:
+    """A rate or odds ratio for people: 2 decimals (2 significant digits below 0.1), "–" if
+    missing, "not estimable" if not finite or outside [1/RATIO_LIMIT, RATIO_LIMIT]."""
+    if v is None:
+        return MISSING
+    v = float(v)
+    if not math.isfinite(v) or not 1 / RATIO_LIMIT <= v <= RATIO_LIMIT:
+        return "not estimable"
+    return f"{v:.2f}" if v >= 0.1 else f"{v:.2g}"
+
+
+def interval(lo: float | None, hi: float | None) -> str:
+    """A ratio's interval ``"lo - hi"`` for people: "–" if missing, "not estimable" if an end
+    is not finite or outside [1/RATIO_LIMIT, RATIO_LIMIT]."""
     if lo is None or hi is None:
         return MISSING
-    lo, hi = float(lo), float(hi)
-    if not (math.isfinite(lo) and math.isfinite(hi)):
+    a, b = ratio(lo), ratio(hi)
+    if "not estimable" in (a, b):
         return "not estimable"
-    if lo > 0 and hi > 0:
-        if hi / lo > limit:
-            return "not estimable"
-    elif hi - lo > limit:
-        return "not estimable"
-    return f"{fmt.format(lo)} - {fmt.format(hi)}"
+    return f"{a} - {b}"
 
 
 #: a skill interval wider than this (in skill units: 1 = the baseline's whole score) says

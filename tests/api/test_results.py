@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from standoff.labels import LABELS, TARGETS, interval, label, skill, target
+from standoff.labels import LABELS, TARGETS, interval, label, ratio, skill, target
 
 
 @pytest.fixture(scope="module")
@@ -137,9 +137,12 @@ def test_labels_cover_every_covariate_and_target():
 
 def test_numbers_for_people():
     assert interval(0.43, 16.32) == "0.43 - 16.32"
+    assert interval(0.012, 0.36) == "0.012 - 0.36"
     assert interval(1e-5, 1e4) == "not estimable"
     assert interval(float("nan"), 1.0) == "not estimable"
     assert interval(None, 1.0) == "–"
+    assert ratio(9.1e-09) == ratio(4.2e97) == ratio(float("inf")) == "not estimable"
+    assert ratio(1.0) == "1.00" and ratio(0.037) == "0.037" and ratio(None) == "–"
     assert skill(0.12, -0.05, 0.27) == "+0.12 [-0.05, +0.27]"
     assert skill(0.14, -3050.93, 0.14) == "+0.14 [interval not estimable]"
     assert skill(-2496.6, -2496.6, -2496.6).startswith("not estimable")

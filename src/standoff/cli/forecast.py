@@ -8,7 +8,6 @@ from rich.table import Table
 from standoff.cli._common import (
     FORMAT,
     MISSING,
-    cell,
     console,
     emit_json,
     output_format,
@@ -16,7 +15,7 @@ from standoff.cli._common import (
     write_csv,
 )
 from standoff.errors import UsageError
-from standoff.labels import interval, label
+from standoff.labels import interval, label, ratio
 
 SCENARIO = typer.Option(
     None, "--scenario", help="Scenario name or file (default korea-now unless --as-of)."
@@ -219,11 +218,15 @@ def evidence(
         for r in ev[key]["terms"]:
             if r["term"] == "const":
                 continue
+            est = ratio(r[col])
+            pv = r["p_value"]
             t.add_row(
                 label(r["term"]),
-                cell(r[col]) if abs(r[col]) < 1e3 else "not estimable",
+                est,
                 interval(r["lo95"], r["hi95"]),
-                f"{r['p_value']:.3f}" if r["p_value"] == r["p_value"] else MISSING,
+                MISSING
+                if est == "not estimable" or pv != pv
+                else (f"{pv:.3f}" if pv >= 0.001 else "< 0.001"),
             )
         console.print(t)
     console.print(ev["note"], markup=False)
