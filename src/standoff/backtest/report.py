@@ -92,7 +92,7 @@ def _reliability_chart(ff: pd.DataFrame, h: int, murphy_fn) -> plt.Figure:
                     color=colour,
                     label="standoff" if col == "forecast" else "climatology",
                 )
-        ax.set_title(f"{t} (n={len(d)})", fontsize=9)
+        ax.set_title(f"{target(t)} (n={len(d)})", fontsize=9)
         ax.set_xlim(0, 1)
         ax.set_ylim(0, 1)
         ax.tick_params(labelsize=7)
