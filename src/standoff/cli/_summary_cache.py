@@ -20,7 +20,7 @@ from importlib import resources
 from pathlib import Path
 
 #: the modules whose code decides what the summary says (a change there is a new cache key)
-_CODE = ("history/core.py", "history/schema.py", "cli/_summary_cache.py")
+_CODE = ("history/core.py", "history/schema.py", "_dates.py", "cli/_summary_cache.py")
 
 
 def cache_dir() -> Path:
