@@ -19,8 +19,16 @@ import os
 from importlib import resources
 from pathlib import Path
 
-#: the modules whose code decides what the summary says (a change there is a new cache key)
-_CODE = ("history/core.py", "history/schema.py", "_dates.py", "cli/_summary_cache.py")
+#: the modules whose code decides what the summary says or which arguments are accepted
+#: (a change in any of them is a new cache key, so a cached answer never outlives its code)
+_CODE = (
+    "history/core.py",
+    "history/schema.py",
+    "_dates.py",
+    "cli/history.py",
+    "cli/main.py",
+    "cli/_summary_cache.py",
+)
 
 
 def cache_dir() -> Path:
