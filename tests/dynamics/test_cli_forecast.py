@@ -136,7 +136,7 @@ def test_forecast_every_event_every_horizon_combined_and_raw(run_cli):
     assert code == 0, err
     d = json.loads(out)
     assert d["raw"] is False and "combination" in d
-    assert d["events"]["launch"]["label"] == "at least one missile launch"
+    assert d["events"]["launch"]["label"] == "any missile launch"
     for ev, cells in d["events"].items():
         assert [k for k in cells if k != "label"] == ["1", "3", "6", "9"], ev
         ps = [cells[k]["p"] for k in ("1", "3", "6", "9")]
