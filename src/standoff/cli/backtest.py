@@ -186,10 +186,10 @@ def render_backtest(res: dict) -> None:
         console.print(f"  skipped {s['origin']}: {s['reason']}", markup=False)
     for h in hs:
         t = Table(
-            title=f"{h}-month horizon: skill = 1 - score/baseline score [90% interval]; "
-            "standoff = combined forecast (raw = simulator alone)"
+            title=f"{h}-month horizon: skill = 1 - Brier (CRPS for counts) / baseline's, "
+            "[90% interval]; standoff = combined forecast, raw = simulator alone"
         )
-        cols = ("target", "n", "episodes", "score", "standoff", "raw", "vs clim.")
+        cols = ("target", "n", "episodes", "standoff", "raw", "vs clim.")
         cols += ("vs rolling clim.", "vs Markov", "vs persistence", "AUC", "recal. slope")
         for c in cols:
             t.add_column(c, justify="left" if c == "target" else "right")
@@ -203,7 +203,6 @@ def render_backtest(res: dict) -> None:
                     label(name),
                     str(s["n"]),
                     str(s["episodes"]),
-                    "CRPS",
                     f"{c['standoff']:.2f}",
                     f"{c['standoff_raw']:.2f}",
                     f"{_fmt_skill(s['skill']['intercept'])} (intercept NB)",
@@ -219,7 +218,6 @@ def render_backtest(res: dict) -> None:
                     label(name),
                     str(s["n"]),
                     str(s["episodes"]),
-                    "Brier",
                     f"{b['standoff']:.3f}",
                     f"{b['standoff_raw']:.3f}",
                     *(
