@@ -21,10 +21,9 @@ import decimal
 import math
 from importlib import resources
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import pandas as pd
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from standoff.errors import ClaimsError
@@ -35,7 +34,7 @@ VERDICTS = ("supported", "not supported", "not checkable")
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)  # yes/true stay booleans
 
 
 class Check(_Strict):
@@ -107,14 +106,14 @@ class ContextQuery(_Strict):
 
 class Requirement(_Strict):
     table: str
-    through: dt.date
+    through: Annotated[dt.date, Field(strict=False)]
 
 
 class Claim(_Strict):
     id: str
     text: str
     speaker: str | None = None
-    as_of: dt.date | None = None
+    as_of: Annotated[dt.date | None, Field(strict=False)] = None
     checks: list[Check] = Field(default_factory=list)
     requires: list[Requirement] = Field(default_factory=list)
     reason: str | None = Field(default=None, description="why the claim cannot be checked")
@@ -130,7 +129,7 @@ class Claim(_Strict):
 
 class ClaimsFile(_Strict):
     title: str
-    as_of: dt.date
+    as_of: Annotated[dt.date, Field(strict=False)]
     context: str | None = None
     claims: list[Claim]
 
@@ -158,16 +157,9 @@ def load_claims(path: str | Path | None = None) -> tuple[ClaimsFile, Path]:
             p = bundled_claims()[str(path)]
     if not p.is_file():
         raise ClaimsError(f"{p}: file not found")
-    try:
-        data = yaml.safe_load(p.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}: " if mark is not None else ""
-        raise ClaimsError(
-            f"{p}: {where}expected valid YAML ({getattr(exc, 'problem', None) or exc})"
-        ) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ClaimsError(f"{p}: cannot read ({exc})") from None
+    from standoff._yaml import load_yaml_file  # bounded size and depth, no duplicate keys
+
+    data = load_yaml_file(p, error=ClaimsError, what="claims YAML")
     if not isinstance(data, dict):
         raise ClaimsError(f"{p}: expected a YAML mapping with 'title', 'as_of' and 'claims'")
     try:

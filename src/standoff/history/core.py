@@ -37,6 +37,7 @@ from standoff.history.schema import (
     parse_csv_table,
     to_csv_text,
 )
+from standoff.limits import TABLE_MAX_BYTES, clip, read_text_bounded
 
 #: Columns holding the end of an interval, blanked when they fall after an as-of cut.
 _INTERVAL_ENDS = {"diplomacy": ("date_end", "in_force_to"), "events": ("date_end",)}
@@ -123,6 +124,7 @@ class History:
     def as_of(self, date: str | dt.date | pd.Timestamp) -> History:
         """A view in which nothing dated after ``date`` exists (see module docstring)."""
         cut = parse_cut(date, "as_of")
+        self._check_plausible(cut)
         if self.as_of_date is not None and cut > self.as_of_date:
             raise LookAheadError(
                 f"as_of: this history is already cut at {self.as_of_date.date()}; "
@@ -146,6 +148,22 @@ class History:
                 df.loc[df["end"] > cut, "end"] = pd.NaT
             out[name] = df.reset_index(drop=True)
         return History(out, as_of_date=cut, origin=self.origin)
+
+    def _check_plausible(self, cut: pd.Timestamp) -> None:
+        """An as-of date must lie in the record's range: not before its first month (the
+        panel start, or the earliest coverage start if later) and not after today + 31 days."""
+        from standoff.history.panel import PANEL_START
+
+        starts = self.tables["coverage"]["start"].dropna()
+        lo = PANEL_START.start_time
+        if len(starts):
+            lo = max(lo, pd.Timestamp(starts.min()))
+        hi = pd.Timestamp(dt.datetime.now(dt.UTC).date()) + pd.Timedelta(days=31)
+        if not lo <= cut <= hi:
+            raise UsageError(
+                f"as_of: expected a date from {lo.date()} (start of the record) to {hi.date()} "
+                f"(today + 31 days), got {cut.date()}"
+            )
 
     def _check_within(self, date: pd.Timestamp | None, field_name: str) -> None:
         if date is not None and self.as_of_date is not None and date > self.as_of_date:
@@ -462,10 +480,7 @@ def _read_texts(src: Path) -> dict[str, str]:
             raise DataError(
                 f"{p}: file not found (a history directory needs {', '.join(t + '.csv' for t in BASE_TABLES)})"
             )
-        try:
-            texts[name] = p.read_text(encoding="utf-8")
-        except UnicodeDecodeError:
-            raise DataError(f"{p}: expected UTF-8 text") from None
+        texts[name] = read_text_bounded(p, TABLE_MAX_BYTES, "history table")
     return texts
 
 
@@ -477,7 +492,20 @@ def _parse_dir(src: Path) -> dict[str, pd.DataFrame]:
 
 
 def _check_consistency(tables: dict[str, pd.DataFrame], src: Path) -> None:
-    cov = set(tables["coverage"]["table"])
+    names = tables["coverage"]["table"]
+    dup = names[names.duplicated()]
+    if len(dup):
+        raise DataError(
+            f"{src}/coverage.csv: line {int(dup.index[0]) + 2}, column 'table': expected one row "
+            f"per table, got {dup.iloc[0]!r} twice"
+        )
+    unknown = names[~names.isin(DATED_TABLES)]
+    if len(unknown):
+        raise DataError(
+            f"{src}/coverage.csv: line {int(unknown.index[0]) + 2}, column 'table': expected one "
+            f"of {', '.join(DATED_TABLES)}, got {clip(unknown.iloc[0])}"
+        )
+    cov = set(names)
     missing = [t for t in DATED_TABLES if t not in cov]
     if missing:
         raise DataError(
