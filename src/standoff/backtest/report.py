@@ -10,12 +10,10 @@ the code version, the data version and the seed, so that two versions can be com
 from __future__ import annotations
 
 import hashlib
-import html
 import json
 from importlib import resources
 from pathlib import Path
 
-import duckdb
 import matplotlib
 
 matplotlib.use("Agg")
@@ -24,11 +22,10 @@ import numpy as np
 import pandas as pd
 
 from standoff.backtest.core import BINARY
-from standoff.errors import UsageError
+from standoff.errors import DataError, UsageError
 from standoff.history.charts import figure_png, img_tag
 from standoff.history.schema import to_csv_text
-
-e = html.escape
+from standoff.templates import render
 
 
 def code_version() -> str:
@@ -124,16 +121,11 @@ def _over_time_chart(ff: pd.DataFrame, h: int) -> plt.Figure:
 
 
 def render_report(result: dict) -> str:
+    """The self-contained HTML report (template ``backtest_report.html``)."""
     from standoff.backtest.scores import murphy
 
     ff = forecast_frame(result)
-    parts = [
-        f"<p>{result['n_forecast']} origins from {e(result['origins'][0])} to {e(result['origins'][-1])}, "
-        f"horizons {e(', '.join(map(str, result['horizons'])))} months, {result['paths']} paths, seed "
-        f"{result['seed']}, refit {e(result['refit'])}; {result['seconds']:.0f} s "
-        f"({result['seconds_per_origin']:.2f} s per origin). Code {e(result.get('code_version', ''))}, "
-        f"data {e(result.get('data_version', ''))}.</p>"
-    ]
+    horizons = []
     for h in result["horizons"]:
         hs = str(h)
         rows = []
@@ -141,56 +133,42 @@ def render_report(result: dict) -> str:
             s = result["scores"].get(t, {}).get(hs)
             if not s or not s.get("n"):
                 continue
-            cells = [f"<td>{e(t)}</td><td>{s['n']}</td><td>{s['events']}</td>"]
-            cells += [
-                f"<td>{s['brier'][m]:.3f}</td>" for m in ("standoff", "climatology", "persistence")
-            ]
+            skill = []
             for b in ("climatology", "persistence"):
                 sk = s["skill"][b]
                 lo, hi = sk["skill_interval"]
                 beats = "yes" if lo > 0 else ("no" if hi < 0 else "unclear")
-                cells.append(f"<td>{sk['skill']:+.2f} [{lo:+.2f}, {hi:+.2f}] ({beats})</td>")
-            m = s.get("murphy", {}).get("standoff")
-            if m:
-                cells.append(
-                    f"<td>{m['reliability']:.3f} / {m['resolution']:.3f} / {m['uncertainty']:.3f}</td>"
-                )
-            rows.append("<tr>" + "".join(cells) + "</tr>")
-        parts.append(
-            f"<h3>{h}-month binary targets</h3><table><thead><tr><th>target</th><th>n</th><th>events</th>"
-            "<th>Brier standoff</th><th>climatology</th><th>persistence</th>"
-            "<th>skill vs climatology [90%]</th><th>skill vs persistence [90%]</th>"
-            "<th>Murphy: reliability / resolution / uncertainty</th></tr></thead>"
-            f"<tbody>{''.join(rows)}</tbody></table>"
-        )
+                skill.append({"skill": sk["skill"], "lo": lo, "hi": hi, "beats": beats})
+            rows.append(
+                {
+                    "target": t,
+                    "n": s["n"],
+                    "events": s["events"],
+                    "brier": [s["brier"][m] for m in ("standoff", "climatology", "persistence")],
+                    "skill": skill,
+                    "murphy": s.get("murphy", {}).get("standoff"),
+                }
+            )
+        count = None
         c = result["scores"].get("launches", {}).get(hs)
         if c and c.get("n"):
             sk = c["skill"]["intercept"]
             lo, hi = sk["skill_interval"]
-            parts.append(
-                f"<p><b>Launch count ({h} months)</b>: CRPS standoff {c['crps']['standoff']:.2f}, "
-                f"intercept-only {c['crps']['intercept']:.2f}; skill {sk['skill']:+.2f} [{lo:+.2f}, {hi:+.2f}]; "
-                f"coverage of the 50% interval {c['coverage']['50']:.0%}, of the 90% interval "
-                f"{c['coverage']['90']:.0%} (n = {c['n']}).</p>"
-            )
-        w = result["war"][hs]
-        parts.append(
-            f"<p><b>War</b>: mean forecast {100 * w['mean_forecast']:.2f}% within {h} months; not scored: "
-            f"{e(w['why'])}.</p>"
+            count = {**c, "skill": sk["skill"], "lo": lo, "hi": hi}
+        horizons.append(
+            {
+                "h": h,
+                "rows": rows,
+                "count": count,
+                "war": result["war"][hs],
+                "reliability": img_tag(
+                    figure_png(_reliability_chart(ff, h, murphy)), "reliability diagrams"
+                ),
+                "over_time": img_tag(figure_png(_over_time_chart(ff, h)), "score over time"),
+            }
         )
-        parts.append(img_tag(figure_png(_reliability_chart(ff, h, murphy)), "reliability diagrams"))
-        parts.append(img_tag(figure_png(_over_time_chart(ff, h)), "score over time"))
-    body = "".join(parts)
-    return (
-        "<!doctype html><html lang='en'><head><meta charset='utf-8'><title>standoff track record</title>"
-        "<style>body{font-family:system-ui,sans-serif;max-width:1150px;margin:2em auto;padding:0 1em}"
-        "table{border-collapse:collapse;font-size:12px;width:100%}th,td{border:1px solid #ddd;padding:3px 6px}"
-        "th{background:#f4f4f4}</style></head><body><h1>standoff: rolling-origin track record</h1>"
-        "<p>Each origin's forecast reads only the history as of the end of the previous month; baselines "
-        "(climatology: expanding-window base rate; persistence: did it happen in the last h months; "
-        "intercept-only count model) are scored on exactly the same origins. Skill = 1 - Brier(standoff) / "
-        "Brier(baseline); intervals are 90% moving-block bootstrap intervals over origins.</p>"
-        f"{body}</body></html>"
+    return render(
+        "backtest_report.html", title="standoff track record", r=result, horizons=horizons
     )
 
 
@@ -208,8 +186,12 @@ def write_report(result: dict, path: str | Path) -> Path:
     return path
 
 
+_SCORE_COLUMNS = ["run_id", "target", "h", "model", "metric", "value", "n"]
+
+
 def store_result(result: dict, db_path: str | Path) -> str:
-    """Append the run to the DuckDB store; returns its run id."""
+    """Append the run to the results store in one transaction (see
+    :func:`standoff.store.results.write_run`); returns its run id."""
     run = {
         k: result.get(k)
         for k in ("code_version", "data_version", "seed", "paths", "refit", "step", "seconds")
@@ -247,55 +229,42 @@ def store_result(result: dict, db_path: str | Path) -> str:
                         "n": int(s["n"]),
                     }
                 )
-    ff = forecast_frame(result).assign(run_id=run_id)
-    runs = pd.DataFrame([{"run_id": run_id, **run}])
-    try:
-        Path(db_path).parent.mkdir(parents=True, exist_ok=True)
-        with duckdb.connect(str(db_path)) as con:
-            for name, df in (
-                ("backtest_runs", runs),
-                ("backtest_scores", pd.DataFrame(scores)),
-                ("backtest_forecasts", ff),
-            ):
-                con.register("_df", df)
-                con.execute(f"CREATE TABLE IF NOT EXISTS {name} AS SELECT * FROM _df LIMIT 0")
-                con.execute(f"DELETE FROM {name} WHERE run_id = ?", [run_id])
-                con.execute(f"INSERT INTO {name} BY NAME SELECT * FROM _df")
-                con.unregister("_df")
-    except (duckdb.Error, OSError) as exc:
-        raise UsageError(f"{db_path}: cannot store the backtest ({exc})") from None
+    from standoff.store.results import write_run
+
+    write_run(
+        db_path,
+        "backtest_runs",
+        {"run_id": run_id, **run},
+        {
+            "backtest_scores": pd.DataFrame(scores, columns=_SCORE_COLUMNS),
+            "backtest_forecasts": forecast_frame(result),
+        },
+    )
     return run_id
-
-
-def _num(v) -> str:
-    return "-" if v is None or not np.isfinite(v) else f"{v:+.2f}"
 
 
 def latest_run_section(history, report_link: str | None = None, db: Path | None = None) -> str:
     """Briefing fragment: the latest stored backtest on this data version, if any."""
     from standoff.store.duckdb_store import results_db_path
+    from standoff.store.results import latest_complete_run, read_run_rows
 
     db = Path(db) if db is not None else results_db_path()
-    if not db.exists():
-        return ""
     dv = data_version(history)
     try:
-        with duckdb.connect(str(db), read_only=True) as con:
-            run = con.execute(
-                "SELECT * FROM backtest_runs WHERE data_version = ? ORDER BY rowid DESC LIMIT 1",
-                [dv],
-            ).df()
-            if run.empty:
-                return ""
-            rid = run["run_id"].iloc[0]
-            sc = con.execute(
-                "SELECT * FROM backtest_scores WHERE run_id = ? AND h = 12", [rid]
-            ).df()
-    except duckdb.Error:
-        return ""
+        run = latest_complete_run(
+            db, "backtest_runs", {"data_version": dv}, require=("backtest_scores",)
+        )
+        if run is None:
+            return ""
+        sc = read_run_rows(db, "backtest_scores", run["run_id"])
+    except DataError as exc:
+        from html import escape
+
+        return f"<p>The track record cannot be shown: {escape(str(exc))}</p>"
+    sc = sc[sc["h"] == 12]
     if sc.empty:
         return ""
-    r = run.iloc[0]
+    r = run
     rows = []
     for t in [*BINARY, "launches"]:
         d = sc[sc["target"] == t]
@@ -306,20 +275,24 @@ def latest_run_section(history, report_link: str | None = None, db: Path | None 
         sk = d[d["metric"] == "skill"].set_index("model")["value"]
         base = "intercept" if t == "launches" else "climatology"
         rows.append(
-            f"<tr><td>{e(t)}</td><td>{metric}</td><td>{val.get('standoff', float('nan')):.3f}</td>"
-            f"<td>{val.get(base, float('nan')):.3f}</td>"
-            f"<td>{_num(sk.get('skill_vs_' + base))}</td>"
-            f"<td>{_num(sk.get('skill_vs_persistence'))}</td></tr>"
+            {
+                "target": t,
+                "metric": metric,
+                "standoff": val.get("standoff", float("nan")),
+                "baseline": val.get(base, float("nan")),
+                "skill_base": sk.get("skill_vs_" + base),
+                "skill_persistence": sk.get("skill_vs_persistence"),
+            }
         )
+    run_info = {
+        "origins_from": str(r["origins_from"]),
+        "origins_to": str(r["origins_to"]),
+        "paths": int(r["paths"]),
+        "seed": int(r["seed"]),
+        "code_version": str(r["code_version"]),
+        "data_version": str(r["data_version"]),
+    }
     from standoff.limits import check_link
 
     report_link = check_link(report_link)  # no javascript:/data: links into the page
-    link = f" Full report: <a href='{e(report_link)}'>{e(report_link)}</a>." if report_link else ""
-    return (
-        f"<p>Rolling-origin backtest, origins {e(str(r['origins_from']))} to {e(str(r['origins_to']))}, "
-        f"{int(r['paths'])} paths, seed {int(r['seed'])}, code {e(str(r['code_version']))}, data "
-        f"{e(str(r['data_version']))}. Skill = 1 - score / baseline score (12-month targets).{link}</p>"
-        "<table><thead><tr><th>target</th><th>score</th><th>standoff</th><th>baseline</th>"
-        "<th>skill vs climatology / intercept</th><th>skill vs persistence</th></tr></thead>"
-        f"<tbody>{''.join(rows)}</tbody></table>"
-    )
+    return render("sections/track_record.html", run=run_info, rows=rows, report_link=report_link)

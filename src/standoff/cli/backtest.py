@@ -91,6 +91,11 @@ def backtest(
     origins = pd.period_range(lo, hi, freq="M")[::step]
     if report is not None and report.suffix.lower() not in (".html", ".htm"):
         raise UsageError(f"--report: expected a path ending in .html, got {str(report)!r}")
+    if store:  # a results store that is locked, foreign or read-only: say so before the work
+        from standoff.store.duckdb_store import results_db_path
+        from standoff.store.results import check_writable
+
+        check_writable(results_db_path(state(ctx).db))
     res = backtest(history, [str(o) for o in origins], hs, tg, paths, seed)
     if not res["n_forecast"]:  # nothing to score: say why, write and store nothing
         reasons: dict[str, int] = {}
