@@ -155,7 +155,6 @@ def _set(obj, path, value):
     return out
 
 
-ALL_PATHS = list(_paths(BASE_SCENARIO))[1:]
 yaml_value = st.one_of(
     token,
     st.sampled_from([True, False, None, 1, 0, -1, 10**20, 1e308, float("nan"), [], {}]),
@@ -168,8 +167,8 @@ def scenario_yaml(draw) -> bytes:
     kind = draw(st.integers(0, 9))
     doc = BASE_SCENARIO
     if kind <= 4:  # structural: change some values
-        for _ in range(draw(st.integers(1, 3))):
-            doc = _set(doc, draw(st.sampled_from(ALL_PATHS)), draw(yaml_value))
+        for _ in range(draw(st.integers(1, 3))):  # paths of the document as changed so far
+            doc = _set(doc, draw(st.sampled_from(list(_paths(doc))[1:] or [()])), draw(yaml_value))
         text = yaml.safe_dump(doc, allow_unicode=True, sort_keys=False)
     else:
         text = yaml.safe_dump(doc, sort_keys=False)
@@ -221,9 +220,9 @@ num = st.one_of(
 def ktab_text(draw) -> str:
     n = draw(st.integers(0, 7))
     d = draw(st.integers(0, 3))
-    bad = draw(st.floats(0, 1))  # share of broken cells
-    n_decl = draw(st.one_of(st.just(str(n)), token))
-    d_decl = draw(st.one_of(st.just(str(d)), token))
+    bad = draw(st.sampled_from([0.0, 0.0, 0.05, 0.2, 0.6, 1.0]))  # share of broken cells
+    n_decl = str(n) if draw(st.integers(0, 3)) else draw(token)
+    d_decl = str(d) if draw(st.integers(0, 3)) else draw(token)
     rows = [["T", draw(st.sampled_from(["desc", "x" * 200000, ""])), n_decl, d_decl, ""]]
     head = ["Actor", "Description", "Influence"]
     for k in range(d):
@@ -235,8 +234,13 @@ def ktab_text(draw) -> str:
     for i in range(n):
         name = draw(st.one_of(st.just(f"A{i}"), token)) if bad > 0.7 else f"A{i}"
         cells = [name, "d"]
-        for _ in range(1 + 2 * d):
-            cells.append(draw(token) if draw(st.floats(0, 1)) < bad else draw(num))
+        for k in range(1 + 2 * d):
+            if bad and draw(st.floats(0, 1)) < bad:
+                cells.append(draw(token))
+            elif k and k % 2 == 0:  # a salience: KTAB wants an actor's saliences to sum <= 100
+                cells.append(f"{draw(st.floats(0, 100 / max(d, 1))):.3f}")
+            else:
+                cells.append(draw(num))
         rows.append([*cells, ""])
     buf = io.StringIO()
     csv.writer(buf, lineterminator="\n").writerows(rows)
