@@ -139,9 +139,7 @@ def check_simulation(paths: int, horizon: int, policies: int = 1, flag: str = "-
         or not isinstance(paths, numbers.Integral)
         or not 2 <= paths <= MAX_PATHS
     ):
-        raise UsageError(
-            f"{flag}: expected an integer >= 2 and <= {MAX_PATHS}, got {clip(paths, 30)}"
-        )
+        raise UsageError(f"{flag}: expected an integer in [2, {MAX_PATHS}], got {clip(paths, 30)}")
     if (
         isinstance(horizon, bool)
         or not isinstance(horizon, numbers.Integral)
