@@ -123,7 +123,10 @@ def fit_negbin(X: np.ndarray, y: np.ndarray, names: tuple[str, ...]) -> Fit:
     model = NegativeBinomial(np.asarray(y, float), Xs, loglike_method="nb2")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # convergence chatter; checked below
-        res = model.fit(disp=0, maxiter=500, method="bfgs")
+        try:
+            res = model.fit(disp=0, maxiter=500, method="bfgs")
+        except (np.linalg.LinAlgError, ValueError):  # e.g. no launch at all: not identified
+            return _negbin_fallback(X, np.asarray(y, float), names)
         a_bfgs = float(np.asarray(res.params)[-1])
         # Newton polishing needs polygamma of 1/alpha: near the Poisson limit (tiny alpha) it is
         # ill-conditioned and scipy's zeta can take minutes, so polish only a sane alpha
