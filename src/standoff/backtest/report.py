@@ -82,7 +82,7 @@ def _reliability_chart(ff: pd.DataFrame, h: int, murphy_fn) -> plt.Figure:
         if t is None:
             ax.axis("off")
             continue
-        d = ff[(ff["target"] == t) & (ff["h"] == h) & ff["observed"].notna()]
+        d = ff[(ff["target"] == target(t)) & (ff["h"] == h) & ff["observed"].notna()]
         ax.plot([0, 1], [0, 1], color="#999", lw=0.8, ls="--")
         for col, colour in (("forecast", "#1f3b73"), ("rolling_climatology", "#dd8452")):
             m = murphy_fn(d[col].to_numpy(float), d["observed"].to_numpy(float))
