@@ -184,37 +184,36 @@ def render_backtest(res: dict) -> None:
         )
     for s in res["skipped"]:
         console.print(f"  skipped {s['origin']}: {s['reason']}", markup=False)
-    # two narrow tables per horizon (scores, then skill against each baseline) rather than one
-    # wide one that a terminal folds into unreadable cells
     for h in hs:
-        t = Table(title=f"{h}-month horizon: standoff = combined forecast (raw = simulator alone)")
-        sk = Table(title=f"{h}-month horizon: skill = 1 - score/baseline score [90% interval]")
-        for c in ("target", "n", "episodes", "score", "standoff", "raw", "AUC", "recal. slope"):
-            t.add_column(c, justify="left" if c == "target" else "right")
-        for c in ("target", "vs clim. / intercept NB", "vs rolling clim. / NB", "vs Markov"):
-            sk.add_column(c, justify="left" if c == "target" else "right")
-        sk.add_column("vs persistence", justify="right")
+        t = Table(
+            title=f"{h}-month horizon: Brier (CRPS for counts) of standoff (the combined "
+            "forecast) and the simulator alone (raw)"
+        )
+        for c in ("target", "n", "episodes", "standoff", "raw", "AUC", "recal. slope"):
+            t.add_column(c, justify="left" if c == "target" else "right", overflow="fold")
+        k = Table(title=f"{h}-month horizon: skill of standoff = 1 - score / baseline's [90%]")
+        for c in ("target", "vs climatology", "vs rolling clim.", "vs Markov", "vs persistence"):
+            k.add_column(c, justify="left" if c == "target" else "right", overflow="fold")
         for name in tg:
             s = res["scores"][name][str(h)]
             if not s.get("n"):
-                t.add_row(label(name), "0", *[MISSING] * 6)
-                sk.add_row(label(name), *[MISSING] * 4)
+                t.add_row(label(name), "0", *[MISSING] * 5)
+                k.add_row(label(name), *[MISSING] * 4)
             elif "crps" in s:
                 c = s["crps"]
                 t.add_row(
                     label(name),
                     str(s["n"]),
                     str(s["episodes"]),
-                    "CRPS",
                     f"{c['standoff']:.2f}",
                     f"{c['standoff_raw']:.2f}",
                     MISSING,
                     MISSING,
                 )
-                sk.add_row(
+                k.add_row(
                     label(name),
-                    _fmt_skill(s["skill"]["intercept"]),
-                    _fmt_skill(s["skill"]["rolling_nb"]),
+                    f"{_fmt_skill(s['skill']['intercept'])} (intercept NB)",
+                    f"{_fmt_skill(s['skill']['rolling_nb'])} (rolling NB)",
                     MISSING,
                     MISSING,
                 )
@@ -224,21 +223,20 @@ def render_backtest(res: dict) -> None:
                     label(name),
                     str(s["n"]),
                     str(s["episodes"]),
-                    "Brier",
                     f"{b['standoff']:.3f}",
                     f"{b['standoff_raw']:.3f}",
                     _fmt_num(s["auc"]["standoff"]),
                     _fmt_num(s["recalibration"]["standoff"]["slope"]),
                 )
-                sk.add_row(
+                k.add_row(
                     label(name),
                     *(
-                        _fmt_skill(s["skill"][k])
-                        for k in ("climatology", "rolling_climatology", "markov", "persistence")
+                        _fmt_skill(s["skill"][x])
+                        for x in ("climatology", "rolling_climatology", "markov", "persistence")
                     ),
                 )
         console.print(t)
-        console.print(sk)
+        console.print(k)
         w = res["war"][str(h)]
         mean = MISSING if w["mean_forecast"] is None else f"{100 * w['mean_forecast']:.1f}%"
         console.print(f"  war: mean forecast {mean}, not scored ({w['why']})", markup=False)

@@ -16,7 +16,7 @@ from standoff.dynamics.model import FittedModel, fit, fit_from_scenario
 from standoff.dynamics.simulate import EVENTS, Simulation, simulate
 from standoff.errors import UsageError
 from standoff.history.core import History
-from standoff.labels import label
+from standoff.labels import label, target
 from standoff.limits import check_seed, check_simulation
 from standoff.scenario import Scenario
 from standoff.scenario.policy import STATUS_QUO, Policy
@@ -24,7 +24,7 @@ from standoff.scenario.policy import STATUS_QUO, Policy
 HORIZONS = (1, 3, 6, 12, 24)
 #: the events reported: at least one missile launch, then the simulator's events
 REPORTED = ("launch", *EVENTS)
-EVENT_LABELS = {e: label(e) for e in REPORTED}  # words from the one label map
+EVENT_LABELS = {e: target(e) if e == "launch" else label(e) for e in REPORTED}  # one label map
 
 
 def _horizons(h: int) -> list[int]:
