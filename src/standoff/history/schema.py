@@ -37,6 +37,25 @@ DIPLOMACY_KINDS = (
 )
 SANCTION_KINDS = ("demand", "sanctions", "designations", "panel_renewal", "vetoed_draft")
 PRECISIONS = ("day", "month", "year", "range")
+LEADING_KINDS = (
+    "summit",
+    "talks",
+    "exercise",
+    "anniversary",
+    "party_congress",
+    "election",
+    "moratorium",
+)
+LEADING_ACTIONS = (
+    "scheduled",
+    "rescheduled",
+    "cancelled",
+    "reinstated",
+    "declared",
+    "extended",
+    "renounced",
+    "calendar",
+)
 
 #: Ordinal measure categories of the UNSC regime: 0/blank = not addressed by the document,
 #: 1 = partial (cap, exemption, "called for", designations), 2 = comprehensive ban.
@@ -201,12 +220,60 @@ SCHEMAS: dict[str, tuple[Col, ...]] = {
         _c("known_from", "date", True),
         _c("sources", required=True),
     ),
+    # what was known in advance (see standoff.history.leading): one row per announcement,
+    # rescheduling, cancellation or statement, dated by the day it became public
+    "leading": (
+        _c("id", required=True),
+        _c("kind", required=True, choices=LEADING_KINDS),
+        _c("action", required=True, choices=LEADING_ACTIONS),
+        _c("event_key", required=True),
+        _c("planned_start", "date"),
+        _c("planned_end", "date"),
+        _c("date_precision", choices=PRECISIONS),
+        _c("track"),
+        _c("participants"),
+        _c("scale", choices=("major", "scaled")),
+        _c("issue"),
+        _c("event", required=True),
+        _c("known_basis"),
+        _c("verification"),
+        _c("known_from", "date", True),
+        _c("sources", required=True),
+    ),
+    # transparent keyword coding of each New Year address, known from 1 January
+    "new_year_addresses": (
+        _c("id", required=True),
+        _c("year", "int", True),
+        _c("date", "date", True),
+        _c("text_chars", "int", True),
+        _c("us_mentions", "int", True),
+        _c("rok_mentions", "int", True),
+        _c("conciliatory", "int", True),
+        _c("hostile", "int", True),
+        _c("nuclear", "int", True),
+        _c("missile", "int", True),
+        _c("tone", "float", True),
+        _c("known_from", "date", True),
+        _c("sources", required=True),
+    ),
 }
 
 #: Tables a history directory must contain (``monthly`` is derived, never read).
 BASE_TABLES = tuple(SCHEMAS)
 #: Tables whose rows are dated events subject to the as-of cut (by ``known_from``).
-DATED_TABLES = ("launches", "nuclear_tests", "sanctions", "diplomacy", "provocations", "events")
+DATED_TABLES = (
+    "launches",
+    "nuclear_tests",
+    "sanctions",
+    "diplomacy",
+    "provocations",
+    "events",
+    "leading",
+    "new_year_addresses",
+)
+#: Tables added after the first release: a user's ``--history`` directory may omit them
+#: (they are then empty, and the leading covariates are all "nothing known in advance").
+OPTIONAL_TABLES = ("leading", "new_year_addresses")
 
 _DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _INT_RE = re.compile(r"^-?\d+$")
