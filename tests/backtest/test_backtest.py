@@ -199,12 +199,24 @@ def test_yearly_refit_uses_year_end_components_and_state_at_cut(hist, monkeypatc
     ]
 
 
-def test_negbin_fallback_when_ml_fails(hist):
-    # before 2005 launches fall in a handful of months and NB2 ML does not converge: the fit
-    # falls back to an intercept-only NB with finite parameters, so every origin is forecast
+def test_negbin_fallback_is_logged_and_simpler(hist, monkeypatch, caplog):
+    # a fit that fails a check falls back, with a log line, to the intercept-only MAP NB (never
+    # a placeholder covariance); early windows (launches in a handful of months) still forecast
+    from standoff.dynamics import estimate
     from standoff.dynamics.model import fit
 
-    nb = fit(hist, "1999-12-31").components["launches"]
+    real = estimate._nb_map
+
+    def failing(X, y, names):
+        theta, cov, problems = real(X, y, names)
+        return (theta, cov, problems) if names == ("const",) else (theta, cov, ["forced"])
+
+    monkeypatch.setattr(estimate, "_nb_map", failing)
+    with caplog.at_level("WARNING", logger="standoff.dynamics.estimate"):
+        nb = fit(hist, "1999-12-31").components["launches"]
+    assert nb.status.startswith("intercept-only") and "forced" in caplog.text
     assert np.isfinite(nb.alpha) and np.all(np.isfinite(nb.coef))
+    assert np.all(nb.coef[1:] == 0) and np.all(nb.se[1:] < 1e-4)
+    monkeypatch.undo()
     res = backtest(hist, ["2000-01"], [12], ["launch", "launches"], paths=200, seed=0)
     assert not res["skipped"] and res["n_forecast"] == 1
