@@ -52,7 +52,7 @@ def test_exog_paths_are_as_known_at_the_origin(hist):
 def test_rows_published_after_the_origin_leave_the_forecast_bit_identical(hist):
     cut = "2018-03-08"
     base = simulate(fit(hist, cut), None, 500, 12, 3)
-    li = hist.tables["leading"]
+    li = hist.tables["leading_info"]
     canary = li[li["event_key"] == "us-dprk-summit-2018"].copy()
     canary["id"] = canary["id"] + "-canary"
     canary["known_from"] = pd.Timestamp("2018-03-09")
@@ -62,7 +62,7 @@ def test_rows_published_after_the_origin_leave_the_forecast_bit_identical(hist):
     later["planned_start"] = pd.Timestamp("2018-04-01")
     later["planned_end"] = pd.Timestamp("2018-12-31")
     tables = dict(hist.tables)
-    tables["leading"] = pd.concat(
+    tables["leading_info"] = pd.concat(
         [li[li["known_from"] <= pd.Timestamp(cut)], canary, later], ignore_index=True
     )
     other = History(tables)

@@ -148,7 +148,7 @@ def test_rows_known_after_the_origin_change_nothing(hist, cut, rows, alter):
     cut = pd.Timestamp(cut)
     months = pd.period_range("1994-01", str(cut.to_period("M") + 24), freq="M")
     before = leading_covariates(hist.tables, months, as_of=cut)
-    li = hist.tables["leading"].copy()
+    li = hist.tables["leading_info"].copy()
     existing = li["event_key"].tolist()
     new = []
     for j, (kind, action, lag, start, scale, issue, parts) in enumerate(rows):
@@ -180,7 +180,7 @@ def test_rows_known_after_the_origin_change_nothing(hist, cut, rows, alter):
         li.loc[late, "action"] = "cancelled"
     nya = hist.tables["new_year_addresses"].copy()
     nya.loc[nya["known_from"] > cut, "tone"] = -1.0
-    after = leading_covariates({"leading": li, "new_year_addresses": nya}, months, as_of=cut)
+    after = leading_covariates({"leading_info": li, "new_year_addresses": nya}, months, as_of=cut)
     pd.testing.assert_frame_equal(before, after)
 
 
@@ -231,7 +231,7 @@ def test_new_year_address_unknown_before_new_year(hist):
 
 # --------------------------------------------------------------------------- user tables
 def test_every_leading_source_resolves_and_rows_are_sourced(hist):
-    li = hist.tables["leading"]
+    li = hist.tables["leading_info"]
     assert li["sources"].str.len().gt(0).all()
     assert set(li["kind"]) == set(LEADING_KINDS)
     assert li["id"].is_unique
@@ -246,7 +246,7 @@ def exported(tmp_path, hist):
 
 def test_export_round_trip_keeps_the_leading_tables(exported, hist):
     user = History.load(exported)
-    for name in ("leading", "new_year_addresses"):
+    for name in ("leading_info", "new_year_addresses"):
         assert user.tables[name].equals(hist.tables[name]), name
 
 
@@ -254,19 +254,29 @@ def test_export_round_trip_keeps_the_leading_tables(exported, hist):
     ("table", "old", "new", "message"),
     [
         (
-            "leading",
+            "leading_info",
             ",summit,scheduled,",
             ",sumit,scheduled,",
-            r"leading\.csv: line \d+, column 'kind'",
+            r"leading_info\.csv: line \d+, column 'kind'",
         ),
-        ("leading", ",cancelled,", ",canceled,", r"leading\.csv: line \d+, column 'action'"),
         (
-            "leading",
+            "leading_info",
+            ",cancelled,",
+            ",canceled,",
+            r"leading_info\.csv: line \d+, column 'action'",
+        ),
+        (
+            "leading_info",
             "2018-03-06",
             "2018-03-36",
-            r"leading\.csv: line \d+, column '\w+': expected a date",
+            r"leading_info\.csv: line \d+, column '\w+': expected a date",
         ),
-        ("leading", "W-LI-SING-ITV", "W-NOWHERE", r"leading\.csv: line \d+, column 'sources'"),
+        (
+            "leading_info",
+            "W-LI-SING-ITV",
+            "W-NOWHERE",
+            r"leading_info\.csv: line \d+, column 'sources'",
+        ),
         (
             "new_year_addresses",
             ",2018,2018-01-01,",
@@ -285,9 +295,9 @@ def test_bad_leading_rows_are_named(exported, table, old, new, message):
 
 
 def test_an_older_export_without_the_leading_tables_still_loads(exported):
-    (exported / "leading.csv").unlink()
+    (exported / "leading_info.csv").unlink()
     (exported / "new_year_addresses.csv").unlink()
     user = History.load(exported)
-    assert user.tables["leading"].empty
+    assert user.tables["leading_info"].empty
     cov = user.as_of("2018-03-08").leading_covariates(["2018-04"])
     assert int(cov["summit_scheduled"].iloc[0]) == 0

@@ -305,7 +305,7 @@ def build_leading(data_dir: Path) -> pd.DataFrame:
     :mod:`standoff.history.leading`)."""
     from standoff.history.leading import jubilee_rows, us_election_rows
 
-    d = _read_curated(data_dir, "leading.csv")
+    d = _read_curated(data_dir, "leading_info.csv")
     rows = []
     for _, r in d.iterrows():
         ps = None if pd.isna(r["planned_start"]) else parse_partial(r["planned_start"])
@@ -313,7 +313,7 @@ def build_leading(data_dir: Path) -> pd.DataFrame:
         if ps is not None and pe is None:
             pe = ps
         if pe is not None and ps is None:
-            raise DataError(f"leading.csv: {r['id']}: planned_end without planned_start")
+            raise DataError(f"leading_info.csv: {r['id']}: planned_end without planned_start")
         if ps is None:
             prec = None
         elif ps.start == pe.start and ps.end == pe.end:
@@ -321,7 +321,7 @@ def build_leading(data_dir: Path) -> pd.DataFrame:
         else:
             prec = "range"
         if pe is not None and pe.end < ps.start:
-            raise DataError(f"leading.csv: {r['id']}: planned_end before planned_start")
+            raise DataError(f"leading_info.csv: {r['id']}: planned_end before planned_start")
         rows.append(
             {
                 **{k: _nan_to_none(r[k]) for k in d.columns},
@@ -330,10 +330,10 @@ def build_leading(data_dir: Path) -> pd.DataFrame:
                 "date_precision": prec,
             }
         )
-    cal = _read_curated(data_dir, "leading_calendar.csv")
+    cal = _read_curated(data_dir, "leading_info_calendar.csv")
     rows += jubilee_rows(cal, *LEADING_YEARS)
     rows += us_election_rows(*LEADING_YEARS, known_from=f"{LEADING_YEARS[0]}-01-01")
-    return _finish("leading", pd.DataFrame(rows), "known_from")
+    return _finish("leading_info", pd.DataFrame(rows), "known_from")
 
 
 def build_new_year_addresses(data_dir: Path) -> pd.DataFrame:
@@ -382,7 +382,7 @@ def build_tables(data_dir: str | Path) -> dict[str, pd.DataFrame]:
         "diplomacy": build_diplomacy(data_dir),
         "provocations": build_provocations(data_dir),
         "events": build_events(data_dir),
-        "leading": build_leading(data_dir),
+        "leading_info": build_leading(data_dir),
         "new_year_addresses": build_new_year_addresses(data_dir),
     }
     assert tuple(tables) == BASE_TABLES

@@ -53,7 +53,7 @@ _DATE_COL = {
     "provocations": "date",
     "events": "date_start",
 }
-#: tables whose ``known_from`` may not precede their event date (``leading`` rows are known
+#: tables whose ``known_from`` may not precede their event date (``leading_info`` rows are known
 #: *before* the planned date by design)
 _KNOWN_NOT_BEFORE = {**_DATE_COL, "new_year_addresses": "date"}
 SUMMARY_BY = ("year", "leader", "type")
@@ -183,7 +183,7 @@ class History:
     events = property(lambda self: self.table("events"))
     sources = property(lambda self: self.table("sources"))
     coverage = property(lambda self: self.table("coverage"))
-    leading = property(lambda self: self.table("leading"))
+    leading_info = property(lambda self: self.table("leading_info"))
     new_year_addresses = property(lambda self: self.table("new_year_addresses"))
 
     def leading_covariates(self, months) -> pd.DataFrame:

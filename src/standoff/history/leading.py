@@ -2,15 +2,15 @@
 
 Two history tables hold it (schemas in :mod:`standoff.history.schema`):
 
-``leading``
+``leading_info``
     One row per public announcement, rescheduling, cancellation, reinstatement or statement,
     with ``known_from`` = the day it became public and an ``event_key`` tying the rows about
     one planned event together (e.g. ``us-dprk-summit-2018``: accepted 2018-03-08 "by May",
     set 2018-05-10 for 12 June, cancelled 2018-05-24, reinstated 2018-06-01). Kinds: summits,
     talks, the US-ROK exercise calendar, DPRK jubilee anniversaries, party congresses and
     conferences, US and ROK elections, and declared/renounced test moratoria (dated by the
-    statement, never by the first violating launch). Curated in ``data/curated/leading.csv``;
-    the jubilee anniversaries (``leading_calendar.csv``) and US election days (statutory rule)
+    statement, never by the first violating launch). Curated in ``data/curated/leading_info.csv``;
+    the jubilee anniversaries (``leading_info_calendar.csv``) and US election days (statutory rule)
     are expanded by the build.
 
 ``new_year_addresses``
@@ -141,7 +141,7 @@ def jubilee_rows(calendar: pd.DataFrame, first_year: int, last_year: int) -> lis
                     "participants": "PRK",
                     "issue": "jubilee",
                     "event": f"{n}th anniversary: {c['name']}",
-                    "known_basis": "fixed calendar date (leading_calendar.csv)",
+                    "known_basis": "fixed calendar date (leading_info_calendar.csv)",
                     "verification": c["note"],
                     "known_from": c["known_from"],
                     "sources": c["sources"],
@@ -328,7 +328,7 @@ def leading_covariates(source, months, as_of=None) -> pd.DataFrame:
     ----------
     source
         A :class:`~standoff.history.core.History` (its ``as_of_date`` is the default cut) or a
-        dict of tables with ``leading`` and ``new_year_addresses``.
+        dict of tables with ``leading_info`` and ``new_year_addresses``.
     months
         Months (``"YYYY-MM"`` strings or Periods), past and future, in any order.
     as_of
@@ -344,7 +344,7 @@ def leading_covariates(source, months, as_of=None) -> pd.DataFrame:
     months = _months(months)
     cuts = information_cuts(months, as_of)
     empty = pd.DataFrame(columns=["known_from"])
-    li = tables.get("leading", empty)
+    li = tables.get("leading_info", empty)
     nya = tables.get("new_year_addresses", empty)
     if as_of is not None and len(li):
         li = li[li["known_from"] <= as_of]

@@ -163,7 +163,7 @@ def build_monthly(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
     from standoff.history.leading import LEADING_COLUMNS, leading_covariates
 
     lead = leading_covariates(tables, months, as_of=None)
-    m = covered("leading")
+    m = covered("leading_info")
     for col in LEADING_COLUMNS:
         if col.startswith("nya_"):
             out[col] = pd.array(lead[col].to_numpy(float), dtype="Float64")

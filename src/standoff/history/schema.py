@@ -222,7 +222,7 @@ SCHEMAS: dict[str, tuple[Col, ...]] = {
     ),
     # what was known in advance (see standoff.history.leading): one row per announcement,
     # rescheduling, cancellation or statement, dated by the day it became public
-    "leading": (
+    "leading_info": (
         _c("id", required=True),
         _c("kind", required=True, choices=LEADING_KINDS),
         _c("action", required=True, choices=LEADING_ACTIONS),
@@ -268,12 +268,12 @@ DATED_TABLES = (
     "diplomacy",
     "provocations",
     "events",
-    "leading",
+    "leading_info",
     "new_year_addresses",
 )
 #: Tables added after the first release: a user's ``--history`` directory may omit them
 #: (they are then empty, and the leading covariates are all "nothing known in advance").
-OPTIONAL_TABLES = ("leading", "new_year_addresses")
+OPTIONAL_TABLES = ("leading_info", "new_year_addresses")
 
 _DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _INT_RE = re.compile(r"^-?\d+$")
