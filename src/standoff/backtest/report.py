@@ -64,9 +64,12 @@ def forecast_frame(result: dict) -> pd.DataFrame:
                         "origin": r["origin"],
                         "target": t,
                         "h": int(h),
-                        "forecast": v["forecast"][t],
+                        "forecast": v["combined"][t],
                         "climatology": v["baselines"][t]["climatology"],
                         "persistence": v["baselines"][t]["persistence"],
+                        "forecast_raw": v["forecast"][t],
+                        "rolling_climatology": v["baselines"][t]["rolling_climatology"],
+                        "markov": v["baselines"][t]["markov"],
                         "observed": None if not np.isfinite(obs) else float(obs > 0),
                     }
                 )
@@ -82,7 +85,7 @@ def _reliability_chart(ff: pd.DataFrame, h: int, murphy_fn) -> plt.Figure:
             continue
         d = ff[(ff["target"] == t) & (ff["h"] == h) & ff["observed"].notna()]
         ax.plot([0, 1], [0, 1], color="#999", lw=0.8, ls="--")
-        for col, colour in (("forecast", "#1f3b73"), ("climatology", "#dd8452")):
+        for col, colour in (("forecast", "#1f3b73"), ("rolling_climatology", "#dd8452")):
             m = murphy_fn(d[col].to_numpy(float), d["observed"].to_numpy(float))
             if m.get("n"):
                 pts = pd.DataFrame(m["diagram"])
@@ -91,7 +94,7 @@ def _reliability_chart(ff: pd.DataFrame, h: int, murphy_fn) -> plt.Figure:
                     pts["observed"],
                     marker="o",
                     color=colour,
-                    label="standoff" if col == "forecast" else "climatology",
+                    label="standoff" if col == "forecast" else "rolling climatology",
                 )
         ax.set_title(f"{t} (n={len(d)})", fontsize=9)
         ax.set_xlim(0, 1)
@@ -109,12 +112,12 @@ def _over_time_chart(ff: pd.DataFrame, h: int) -> plt.Figure:
     fig, ax = plt.subplots(figsize=(12, 3.6))
     d = ff[(ff["h"] == h) & ff["observed"].notna()].copy()
     d["bs_model"] = (d["forecast"] - d["observed"]) ** 2
-    d["bs_clim"] = (d["climatology"] - d["observed"]) ** 2
+    d["bs_clim"] = (d["rolling_climatology"] - d["observed"]) ** 2
     g = d.groupby("origin")[["bs_model", "bs_clim"]].mean()
     x = pd.PeriodIndex(g.index, freq="M").to_timestamp()
     roll = g.rolling(24, min_periods=6).mean()
     ax.plot(x, roll["bs_model"], label="standoff", color="#1f3b73")
-    ax.plot(x, roll["bs_clim"], label="climatology", color="#dd8452")
+    ax.plot(x, roll["bs_clim"], label="rolling climatology", color="#dd8452")
     ax.set_ylabel("Brier, mean over targets (24-origin rolling)")
     ax.set_title(f"Score over time ({h}-month binary targets; lower is better)")
     ax.legend(frameon=False)
@@ -141,15 +144,22 @@ def render_report(result: dict) -> str:
             s = result["scores"].get(t, {}).get(hs)
             if not s or not s.get("n"):
                 continue
-            cells = [f"<td>{e(t)}</td><td>{s['n']}</td><td>{s['events']}</td>"]
-            cells += [
-                f"<td>{s['brier'][m]:.3f}</td>" for m in ("standoff", "climatology", "persistence")
+            cells = [
+                f"<td>{e(t)}</td><td>{s['n']}</td><td>{s['events']}</td><td>{s['episodes']}</td>"
             ]
-            for b in ("climatology", "persistence"):
+            cells += [f"<td>{s['brier'][m]:.3f}</td>" for m in ("standoff", "standoff_raw")]
+            for b in BASES:
                 sk = s["skill"][b]
                 lo, hi = sk["skill_interval"]
                 beats = "yes" if lo > 0 else ("no" if hi < 0 else "unclear")
                 cells.append(f"<td>{sk['skill']:+.2f} [{lo:+.2f}, {hi:+.2f}] ({beats})</td>")
+            cells.append(
+                f"<td>{_num2(s['auc']['standoff'])} / {_num2(s['auc']['standoff_raw'])}</td>"
+            )
+            rc = s["recalibration"]
+            cells.append(
+                f"<td>{_num2(rc['standoff']['slope'])} / {_num2(rc['standoff_raw']['slope'])}</td>"
+            )
             m = s.get("murphy", {}).get("standoff")
             if m:
                 cells.append(
@@ -157,9 +167,10 @@ def render_report(result: dict) -> str:
                 )
             rows.append("<tr>" + "".join(cells) + "</tr>")
         parts.append(
-            f"<h3>{h}-month binary targets</h3><table><thead><tr><th>target</th><th>n</th><th>events</th>"
-            "<th>Brier standoff</th><th>climatology</th><th>persistence</th>"
-            "<th>skill vs climatology [90%]</th><th>skill vs persistence [90%]</th>"
+            f"<h3>{h}-month binary targets</h3><table><thead><tr><th>target</th><th>n</th>"
+            "<th>events</th><th>episodes</th><th>Brier standoff</th><th>Brier raw simulator</th>"
+            + "".join(f"<th>skill vs {e(BASE_LABELS[b])} [90%]</th>" for b in BASES)
+            + "<th>AUC standoff / raw</th><th>recalibration slope standoff / raw</th>"
             "<th>Murphy: reliability / resolution / uncertainty</th></tr></thead>"
             f"<tbody>{''.join(rows)}</tbody></table>"
         )
@@ -167,11 +178,17 @@ def render_report(result: dict) -> str:
         if c and c.get("n"):
             sk = c["skill"]["intercept"]
             lo, hi = sk["skill_interval"]
+            sr_ = c["skill"]["rolling_nb"]
+            lo2, hi2 = sr_["skill_interval"]
             parts.append(
-                f"<p><b>Launch count ({h} months)</b>: CRPS standoff {c['crps']['standoff']:.2f}, "
-                f"intercept-only {c['crps']['intercept']:.2f}; skill {sk['skill']:+.2f} [{lo:+.2f}, {hi:+.2f}]; "
-                f"coverage of the 50% interval {c['coverage']['50']:.0%}, of the 90% interval "
-                f"{c['coverage']['90']:.0%} (n = {c['n']}).</p>"
+                f"<p><b>Launch count ({h} months)</b>: CRPS standoff {c['crps']['standoff']:.2f} "
+                f"(raw simulator {c['crps']['standoff_raw']:.2f}), intercept-only NB "
+                f"{c['crps']['intercept']:.2f}, rolling NB {c['crps']['rolling_nb']:.2f}; skill vs "
+                f"intercept {sk['skill']:+.2f} [{lo:+.2f}, {hi:+.2f}], vs rolling NB "
+                f"{sr_['skill']:+.2f} [{lo2:+.2f}, {hi2:+.2f}]; coverage of the raw ensemble's 50% "
+                f"interval {c['coverage']['50']:.0%}, of its 90% interval {c['coverage']['90']:.0%}; "
+                f"of the combined 50% / 90% intervals {c['coverage_combined']['50']:.0%} / "
+                f"{c['coverage_combined']['90']:.0%} (n = {c['n']}).</p>"
             )
         w = result["war"][hs]
         parts.append(
@@ -187,11 +204,28 @@ def render_report(result: dict) -> str:
         "table{border-collapse:collapse;font-size:12px;width:100%}th,td{border:1px solid #ddd;padding:3px 6px}"
         "th{background:#f4f4f4}</style></head><body><h1>standoff: rolling-origin track record</h1>"
         "<p>Each origin's forecast reads only the history as of the end of the previous month; baselines "
-        "(climatology: expanding-window base rate; persistence: did it happen in the last h months; "
-        "intercept-only count model) are scored on exactly the same origins. Skill = 1 - Brier(standoff) / "
-        "Brier(baseline); intervals are 90% moving-block bootstrap intervals over origins.</p>"
+        "(climatology: expanding-window base rate; rolling climatology: the last 60 months; Markov: a "
+        "two-state chain fitted on the last 60 months; persistence: did it happen in the last h months; "
+        "intercept-only and rolling NB count models) are scored on exactly the same origins. standoff is "
+        "the combined forecast (the simulator stacked with the rolling climatology and the Markov chain, "
+        "weights from resolved forecasts only); 'raw' is the simulator alone. Skill = 1 - Brier(standoff) / "
+        "Brier(baseline); intervals are 90% stationary-bootstrap intervals over origins (mean block 2h "
+        "months, their own seed).</p>"
         f"{body}</body></html>"
     )
+
+
+BASES = ("climatology", "rolling_climatology", "markov", "persistence")
+BASE_LABELS = {
+    "climatology": "climatology",
+    "rolling_climatology": "rolling climatology",
+    "markov": "Markov persistence",
+    "persistence": "persistence",
+}
+
+
+def _num2(v) -> str:
+    return "–" if v is None or not np.isfinite(v) else f"{v:.2f}"
 
 
 def write_report(result: dict, path: str | Path) -> Path:
@@ -259,6 +293,10 @@ def store_result(result: dict, db_path: str | Path) -> str:
             ):
                 con.register("_df", df)
                 con.execute(f"CREATE TABLE IF NOT EXISTS {name} AS SELECT * FROM _df LIMIT 0")
+                have = {r[0] for r in con.execute(f"DESCRIBE {name}").fetchall()}
+                for col, typ, *_ in con.execute("DESCRIBE _df").fetchall():
+                    if col not in have:  # a store written by an earlier version: add the column
+                        con.execute(f'ALTER TABLE {name} ADD COLUMN "{col}" {typ}')
                 con.execute(f"DELETE FROM {name} WHERE run_id = ?", [run_id])
                 con.execute(f"INSERT INTO {name} BY NAME SELECT * FROM _df")
                 con.unregister("_df")
@@ -304,12 +342,12 @@ def latest_run_section(history, report_link: str | None = None, db: Path | None 
         metric = "crps" if t == "launches" else "brier"
         val = d[d["metric"] == metric].set_index("model")["value"]
         sk = d[d["metric"] == "skill"].set_index("model")["value"]
-        base = "intercept" if t == "launches" else "climatology"
+        base = "rolling_nb" if t == "launches" else "rolling_climatology"
         rows.append(
             f"<tr><td>{e(t)}</td><td>{metric}</td><td>{val.get('standoff', float('nan')):.3f}</td>"
             f"<td>{val.get(base, float('nan')):.3f}</td>"
             f"<td>{_num(sk.get('skill_vs_' + base))}</td>"
-            f"<td>{_num(sk.get('skill_vs_persistence'))}</td></tr>"
+            f"<td>{_num(sk.get('skill_vs_markov'))}</td></tr>"
         )
     link = f" Full report: <a href='{e(report_link)}'>{e(report_link)}</a>." if report_link else ""
     return (
@@ -317,6 +355,7 @@ def latest_run_section(history, report_link: str | None = None, db: Path | None 
         f"{int(r['paths'])} paths, seed {int(r['seed'])}, code {e(str(r['code_version']))}, data "
         f"{e(str(r['data_version']))}. Skill = 1 - score / baseline score (12-month targets).{link}</p>"
         "<table><thead><tr><th>target</th><th>score</th><th>standoff</th><th>baseline</th>"
-        "<th>skill vs climatology / intercept</th><th>skill vs persistence</th></tr></thead>"
+        "<th>skill vs rolling climatology / rolling NB</th><th>skill vs Markov persistence</th>"
+        "</tr></thead>"
         f"<tbody>{''.join(rows)}</tbody></table>"
     )

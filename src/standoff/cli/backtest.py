@@ -36,9 +36,13 @@ def _ints(value: str, flag: str) -> list[int]:
 
 def _fmt_skill(s: dict) -> str:
     if not s.get("n"):
-        return "-"
+        return "–"
     lo, hi = s["skill_interval"]
     return f"{s['skill']:+.2f} [{lo:+.2f}, {hi:+.2f}]"
+
+
+def _fmt_num(v: float) -> str:
+    return "–" if v is None or v != v else f"{v:.2f}"
 
 
 def backtest(
@@ -48,22 +52,28 @@ def backtest(
         None, "--to", help="Last origin month (default: last month of the record)."
     ),
     step: int = typer.Option(1, "--step", help="Months between origins."),
-    horizons: str = typer.Option("12", "--horizons", help="Comma-separated horizons in months."),
+    horizons: str = typer.Option(
+        "1,3,6,12,24", "--horizons", help="Comma-separated horizons in months."
+    ),
     targets: str = typer.Option(None, "--targets", help="Comma-separated targets (default: all)."),
     paths: int = typer.Option(1000, "--paths", help="Simulated paths per origin."),
-    seed: int = typer.Option(0, "--seed", help="Random seed."),
+    seed: int = typer.Option(0, "--seed", help="Random seed of the Monte Carlo."),
+    boot_seed: int = typer.Option(
+        None, "--boot-seed", help="Seed of the bootstrap intervals (its own; default fixed)."
+    ),
     report: Path = typer.Option(None, "--report", help="Write the HTML report to PATH (.html)."),
     store: bool = typer.Option(
         True, "--store/--no-store", help="Record the run in the results store (DuckDB)."
     ),
     json_out: bool = typer.Option(False, "--json", help="Machine-readable JSON on stdout."),
 ) -> None:
-    """Rolling-origin backtest: per target, n origins, Brier (or CRPS) of standoff and baselines,
-    skill with a 90% block-bootstrap interval.
+    """Rolling-origin backtest: per target, n origins, Brier (or CRPS) of standoff (combined)
+    and the fair baselines, skill with a 90% stationary-bootstrap interval, AUC, recalibration.
 
-    Example: standoff backtest --from 2000-01 --horizons 12 --paths 1000 --json
+    Example: standoff backtest --from 2000-01 --horizons 3,12 --paths 500 --json
     """
     from standoff.backtest import TARGETS, backtest
+    from standoff.backtest.core import BOOT_SEED
 
     lo = _month(start, "--from")
     if step < 1:
@@ -85,7 +95,8 @@ def backtest(
     origins = pd.period_range(lo, hi, freq="M")[::step]
     if report is not None and report.suffix.lower() not in (".html", ".htm"):
         raise UsageError(f"--report: expected a path ending in .html, got {str(report)!r}")
-    res = backtest(history, [str(o) for o in origins], hs, tg, paths, seed)
+    bseed = BOOT_SEED if boot_seed is None else boot_seed
+    res = backtest(history, [str(o) for o in origins], hs, tg, paths, seed, boot_seed=bseed)
     res["step"] = step
     if report is not None:
         from standoff.backtest.report import write_report
@@ -110,31 +121,32 @@ def backtest(
     for s in res["skipped"]:
         console.print(f"  skipped {s['origin']}: {s['reason']}", markup=False)
     for h in hs:
-        t = Table(title=f"{h}-month horizon: skill = 1 - score/baseline score, 90% interval")
-        for c in (
-            "target",
-            "n",
-            "score",
-            "standoff",
-            "climatology",
-            "persistence",
-            "skill vs clim.",
-            "skill vs pers.",
-        ):
+        t = Table(
+            title=f"{h}-month horizon: skill = 1 - score/baseline score [90% interval]; "
+            "standoff = combined forecast (raw = simulator alone)"
+        )
+        cols = ("target", "n", "episodes", "score", "standoff", "raw", "vs clim.")
+        cols += ("vs rolling clim.", "vs Markov", "vs persistence", "AUC", "recal. slope")
+        for c in cols:
             t.add_column(c, justify="right")
         for name in tg:
             s = res["scores"][name][str(h)]
             if not s.get("n"):
-                t.add_row(name, "0", "-", "-", "-", "-", "-", "-")
+                t.add_row(name, "0", *["-"] * (len(cols) - 2))
             elif "crps" in s:
+                c = s["crps"]
                 t.add_row(
                     name,
                     str(s["n"]),
+                    str(s["episodes"]),
                     "CRPS",
-                    f"{s['crps']['standoff']:.2f}",
-                    f"{s['crps']['intercept']:.2f} (intercept)",
+                    f"{c['standoff']:.2f}",
+                    f"{c['standoff_raw']:.2f}",
+                    f"{_fmt_skill(s['skill']['intercept'])} (intercept NB)",
+                    f"{_fmt_skill(s['skill']['rolling_nb'])} (rolling NB)",
                     "-",
-                    _fmt_skill(s["skill"]["intercept"]),
+                    "-",
+                    "-",
                     "-",
                 )
             else:
@@ -142,12 +154,16 @@ def backtest(
                 t.add_row(
                     name,
                     str(s["n"]),
+                    str(s["episodes"]),
                     "Brier",
                     f"{b['standoff']:.3f}",
-                    f"{b['climatology']:.3f}",
-                    f"{b['persistence']:.3f}",
-                    _fmt_skill(s["skill"]["climatology"]),
-                    _fmt_skill(s["skill"]["persistence"]),
+                    f"{b['standoff_raw']:.3f}",
+                    *(
+                        _fmt_skill(s["skill"][k])
+                        for k in ("climatology", "rolling_climatology", "markov", "persistence")
+                    ),
+                    _fmt_num(s["auc"]["standoff"]),
+                    _fmt_num(s["recalibration"]["standoff"]["slope"]),
                 )
         console.print(t)
         console.print(
