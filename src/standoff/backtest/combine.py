@@ -5,9 +5,15 @@ log-odds pool of Genest & Zidek 1986 with a recalibrating intercept, Ranjan & Gn
 J. R. Stat. Soc. B 72(1), eq. 2): ``logit p = c + sum_k w_k logit(p_k)`` over the inputs
 :data:`STACK_INPUTS` (the raw simulator, the rolling climatology, the two-state Markov chain),
 each probability clipped to [CLIP, 1 - CLIP]. ``(c, w)`` is the posterior mode under the prior
-``c ~ N(0, PRIOR_SD_C^2)``, ``w_k ~ N(1/K, PRIOR_SD_W^2)``: with no resolved history the
-combination is the equal-weight log-odds pool, and the data pull the weights away from it as
-resolved forecasts accumulate (shrinkage toward equal weights while history is short).
+``c ~ N(0, sd_c^2)``, ``w_k ~ N(1/K, sd_w^2)``: with no resolved history the combination is the
+equal-weight log-odds pool, and the data pull the weights away from it as resolved forecasts
+accumulate (shrinkage toward equal weights while history is short).
+
+Which method each target uses (the simulator alone, the fixed equal-weight pool, or stacking
+with one of three prior settings: :data:`CANDIDATES`) was chosen once, on the origins
+2000-2012 only, and frozen in :data:`METHOD`; 2013 onward is the period no choice has seen.
+On 2000-2012 learned stacking lost to the simulator alone on the rare diplomatic and test
+targets (regime shifts make past weights stale), so those targets keep the simulator.
 
 **Counts**: a mixture of the simulated ensemble and the rolling negative binomial with weight
 ``w`` on the ensemble, ``w = (n w_data + N0 / 2) / (n + N0)`` where ``w_data`` is proportional to
@@ -19,8 +25,7 @@ months o .. o+h-1 ended before D), scored against outcomes as recorded in the hi
 So the weights at D are a function of information available at D: a test alters every later
 outcome and checks they are bit-identical.
 
-The prior widths (PRIOR_SD_C, PRIOR_SD_W, N0) and the clip are fixed a priori [analyst
-assumptions], not tuned on any backtest.
+The candidate prior widths, N0 and the clip were fixed a priori [analyst assumptions].
 """
 
 from __future__ import annotations
@@ -32,9 +37,26 @@ from standoff.backtest import scores
 
 STACK_INPUTS = ("standoff_raw", "rolling_climatology", "markov")
 CLIP = 0.01
-PRIOR_SD_C = 1.0
-PRIOR_SD_W = 0.5
 N0 = 24.0
+#: candidate methods: None = the simulator alone; (sd of c, sd of each w) = stacking priors
+CANDIDATES: dict[str, tuple[float, float] | None] = {
+    "raw": None,
+    "equal": (1e-3, 1e-3),  # the equal-weight log-odds pool, nothing learned
+    "stack_c1_w0.5": (1.0, 0.5),
+    "stack_c0_w0.5": (1e-3, 0.5),
+    "stack_c0_w0.2": (1e-3, 0.2),
+}
+#: the method per binary target, frozen on the origins 2000-2012 (lowest Brier summed over
+#: h = 3 and 12 among CANDIDATES; scripts/select_combination.py, docs/backtest.md)
+METHOD = {
+    "launch": "stack_c0_w0.2",
+    "icbm": "stack_c1_w0.5",
+    "nuclear": "raw",
+    "resolution": "raw",
+    "talks": "raw",
+    "summit": "raw",
+    "agreement": "raw",
+}
 NB_LEVELS = 200  # quantile levels representing the rolling NB in the count mixture
 
 
@@ -42,12 +64,16 @@ def _z(p: np.ndarray) -> np.ndarray:
     return special.logit(np.clip(np.asarray(p, float), CLIP, 1 - CLIP))
 
 
-def stack_weights(P: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """MAP stacking coefficients ``(c, w_1..w_K)`` from past forecasts P (n, K) and outcomes y."""
+def stack_weights(P: np.ndarray, y: np.ndarray, method: str = "stack_c1_w0.5") -> np.ndarray | None:
+    """MAP stacking coefficients ``(c, w_1..w_K)`` from past forecasts P (n, K) and outcomes y
+    under the priors of ``method`` (None for "raw": the simulator alone)."""
+    prior = CANDIDATES[method]
+    if prior is None:
+        return None
     P = np.asarray(P, float).reshape(-1, len(STACK_INPUTS))
     k = P.shape[1]
     mean = np.r_[0.0, np.full(k, 1.0 / k)]
-    prec = 1.0 / np.r_[PRIOR_SD_C, np.full(k, PRIOR_SD_W)] ** 2
+    prec = 1.0 / np.r_[prior[0], np.full(k, prior[1])] ** 2
     if len(y) == 0:
         return mean
     X = np.column_stack([np.ones(len(P)), _z(P)])
@@ -68,8 +94,10 @@ def stack_weights(P: np.ndarray, y: np.ndarray) -> np.ndarray:
     return res.x
 
 
-def stack_predict(coef: np.ndarray, p: np.ndarray) -> float:
-    """Combined probability for current inputs ``p`` (K,) under ``coef``."""
+def stack_predict(coef: np.ndarray | None, p: np.ndarray) -> float:
+    """Combined probability for current inputs ``p`` (K,) under ``coef`` (None: ``p[0]``)."""
+    if coef is None:
+        return float(p[0])
     return float(special.expit(coef[0] + _z(p) @ coef[1:]))
 
 

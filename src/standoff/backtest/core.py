@@ -300,61 +300,73 @@ def combine_records(records: list[dict], horizons) -> None:
     At origin D, only records of origins o with o + h <= D enter, with their outcomes as
     recorded at D (:func:`known_outcome`): a function of what was known at D.
     """
+    recs = sorted(records, key=lambda r: r["origin"])
+    crps_cache: dict = {}
+    for pos, rec in enumerate(recs):
+        combine_one(rec, recs[:pos], horizons, crps_cache)
+
+
+def combine_one(rec: dict, earlier: list[dict], horizons, crps_cache: dict | None = None) -> None:
+    """Combine the forecasts of ``rec`` (origin D) using the records in ``earlier`` (origins
+    before D) whose outcomes had resolved before D, as recorded in ``rec['known']``."""
     from standoff.backtest import combine
 
-    order = sorted(range(len(records)), key=lambda i: records[i]["origin"])
-    ords = [pd.Period(records[i]["origin"], freq="M") for i in order]
-    crps_cache: dict = {}
-    for pos, i in enumerate(order):
-        rec, D = records[i], ords[pos]
-        for h in horizons:
-            past = [(order[q], ords[q]) for q in range(pos) if ords[q].ordinal + h <= D.ordinal]
-            cur = rec["h"][h]
-            comb, weights = {}, {}
-            for t, (_, col) in BINARY.items():
-                P, y = [], []
-                for j, o in past:
-                    v = known_outcome(rec, o, h, col)
-                    if np.isfinite(v):
-                        P.append(_stack_inputs(records[j]["h"][h], t))
-                        y.append(float(v > 0))
-                coef = combine.stack_weights(np.array(P), np.array(y))
-                comb[t] = combine.stack_predict(coef, _stack_inputs(cur, t))
-                weights[t] = {
-                    "n_resolved": len(y),
-                    "intercept": float(coef[0]),
-                    **{k: float(w) for k, w in zip(combine.STACK_INPUTS, coef[1:], strict=True)},
-                }
-            cs, cn = [], []
-            for j, o in past:
-                v = known_outcome(rec, o, h, "launches")
-                if not np.isfinite(v):
-                    continue
-                key = (j, h, v)
-                if key not in crps_cache:
-                    rj = records[j]["h"][h]
-                    b = rj["baselines"]["launches"]
-                    crps_cache[key] = (
-                        float(scores.crps_ensemble(rj["launch_draws"][None, :], np.array([v]))[0]),
-                        float(
-                            scores.crps_negbinom(
-                                np.array([b["rolling_nb_mean"]]),
-                                np.array([b["rolling_nb_var"]]),
-                                np.array([v]),
-                            )[0]
-                        ),
-                    )
-                a, b_ = crps_cache[key]
-                cs.append(a)
-                cn.append(b_)
-            w = combine.count_weight(np.array(cs), np.array(cn))
-            weights["launches"] = {"n_resolved": len(cs), "ensemble": w}
-            b = cur["baselines"]["launches"]
-            cur["count_mix"] = combine.count_mixture(
-                cur["launch_draws"], b["rolling_nb_mean"], b["rolling_nb_var"], w
-            )
-            cur["combined"] = comb
-            cur["weights"] = weights
+    crps_cache = {} if crps_cache is None else crps_cache
+    D = pd.Period(rec["origin"], freq="M")
+    for h in horizons:
+        past = []
+        for r in earlier:
+            o = pd.Period(r["origin"], freq="M")
+            if o.ordinal + h <= D.ordinal and h in r["h"]:
+                past.append((r, o))
+        cur = rec["h"][h]
+        comb, weights = {}, {}
+        for t, (_, col) in BINARY.items():
+            P, y = [], []
+            for r, o in past if combine.METHOD[t] != "raw" else ():
+                v = known_outcome(rec, o, h, col)
+                if np.isfinite(v):
+                    P.append(_stack_inputs(r["h"][h], t))
+                    y.append(float(v > 0))
+            method = combine.METHOD[t]
+            coef = combine.stack_weights(np.array(P), np.array(y), method)
+            comb[t] = combine.stack_predict(coef, _stack_inputs(cur, t))
+            weights[t] = {"method": method, "n_resolved": len(y)}
+            if coef is not None:
+                weights[t]["intercept"] = float(coef[0])
+                weights[t].update(
+                    {k: float(w) for k, w in zip(combine.STACK_INPUTS, coef[1:], strict=True)}
+                )
+        cs, cn = [], []
+        for r, o in past:
+            v = known_outcome(rec, o, h, "launches")
+            if not np.isfinite(v):
+                continue
+            key = (r["origin"], id(r), h, v)
+            if key not in crps_cache:
+                rj = r["h"][h]
+                b = rj["baselines"]["launches"]
+                crps_cache[key] = (
+                    float(scores.crps_ensemble(rj["launch_draws"][None, :], np.array([v]))[0]),
+                    float(
+                        scores.crps_negbinom(
+                            np.array([b["rolling_nb_mean"]]),
+                            np.array([b["rolling_nb_var"]]),
+                            np.array([v]),
+                        )[0]
+                    ),
+                )
+            a, b_ = crps_cache[key]
+            cs.append(a)
+            cn.append(b_)
+        w = combine.count_weight(np.array(cs), np.array(cn))
+        weights["launches"] = {"n_resolved": len(cs), "ensemble": w}
+        b = cur["baselines"]["launches"]
+        cur["count_mix"] = combine.count_mixture(
+            cur["launch_draws"], b["rolling_nb_mean"], b["rolling_nb_var"], w
+        )
+        cur["combined"] = comb
+        cur["weights"] = weights
 
 
 def _stack_inputs(hrec: dict, t: str) -> np.ndarray:

@@ -56,7 +56,11 @@ def backtest(
         "1,3,6,12,24", "--horizons", help="Comma-separated horizons in months."
     ),
     targets: str = typer.Option(None, "--targets", help="Comma-separated targets (default: all)."),
-    paths: int = typer.Option(1000, "--paths", help="Simulated paths per origin."),
+    paths: int = typer.Option(
+        500,
+        "--paths",
+        help="Simulated paths per origin (Monte Carlo s.e. <= 0.022 per probability).",
+    ),
     seed: int = typer.Option(0, "--seed", help="Random seed of the Monte Carlo."),
     boot_seed: int = typer.Option(
         None, "--boot-seed", help="Seed of the bootstrap intervals (its own; default fixed)."

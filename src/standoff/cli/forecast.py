@@ -17,6 +17,11 @@ SEED = typer.Option(
     None, "--seed", help="Random seed: same seed, same output (default: random, reported)."
 )
 JSON = typer.Option(False, "--json", help="Machine-readable JSON on stdout.")
+RAW = typer.Option(
+    False,
+    "--raw",
+    help="The simulator alone (default: combined with fair baselines, weights from its track record).",
+)
 
 
 def _pct(p: float) -> str:
@@ -33,9 +38,13 @@ def forecast(
     horizon: int = HORIZON,
     paths: int = PATHS,
     seed: int = SEED,
+    raw: bool = RAW,
     json_out: bool = JSON,
 ) -> None:
-    """Probabilities of each event within 3, 6, 12, 24 months and the horizon; launch quantiles.
+    """Probabilities of each event within 1, 3, 6, 12, 24 months and the horizon; launch quantiles.
+
+    The probabilities are the combined forecast (simulator stacked with the rolling climatology
+    and a Markov chain, weights from its resolved track record); --raw gives the simulator alone.
 
     Example: standoff forecast --as-of 2018-01-01 --horizon 24 --paths 20000 --seed 1 --json
     """
@@ -45,7 +54,9 @@ def forecast(
     if scenario is not None and as_of is not None:
         raise UsageError("--as-of: give either --scenario or --as-of, not both")
     scn = load_scenario(scenario or "korea-now") if as_of is None else None
-    out, _, _ = run_forecast(state(ctx).history(), scn, as_of, policy, horizon, paths, seed)
+    out, _, _ = run_forecast(
+        state(ctx).history(), scn, as_of, policy, horizon, paths, seed, raw=raw
+    )
     if scn is not None:
         out = {"scenario": scn.name, **out}
     if json_out:
@@ -58,7 +69,10 @@ def forecast(
     for note in out["notes"]:
         console.print(f"  note: {note}", markup=False)
     ks = [k for k in out["events"]["war"] if k != "label"]
-    t = Table(title="Probability of at least one event within k months (± Monte Carlo s.e.)")
+    kind = "simulator alone" if out["raw"] else "combined forecast"
+    t = Table(
+        title=f"Probability of at least one event within k months, {kind} (± Monte Carlo s.e.)"
+    )
     t.add_column("event")
     for k in ks:
         t.add_column(f"{k} mo", justify="right")
@@ -76,6 +90,14 @@ def forecast(
             *[f"{r[q]:.0f}" for q in ("q05", "q25", "q50", "q75", "q95")],
         )
     console.print(t)
+    lc = out.get("launches_combined")
+    if lc:
+        console.print(
+            f"Missiles in the first {lc['months']} months, combined (ensemble weight "
+            f"{lc['ensemble_weight']:.2f}): mean {lc['mean']:.1f}, median {lc['q50']:.0f}, "
+            f"90% interval {lc['q05']:.0f}-{lc['q95']:.0f}",
+            markup=False,
+        )
     o = out["outcomes_at_horizon"]
     console.print(
         "At the horizon: " + ", ".join(f"{k} {_pct(v['p']).strip()}" for k, v in o.items()),
@@ -96,9 +118,13 @@ def compare(
     horizon: int = HORIZON,
     paths: int = PATHS,
     seed: int = SEED,
+    raw: bool = RAW,
     json_out: bool = JSON,
 ) -> None:
     """Compare policies side by side on common random numbers, with paired differences.
+
+    Probabilities are combined forecasts (the status quo's combination weights applied to each
+    policy); --raw compares the simulators alone.
 
     Example: standoff compare --scenario korea-now --policies status-quo,maximum-pressure,phased-relief --json
     """
@@ -107,7 +133,7 @@ def compare(
 
     scn = load_scenario(scenario)
     ids = [p.strip() for p in policies.split(",") if p.strip()]
-    out, _ = compare_policies(state(ctx).history(), scn, ids, horizon, paths, seed)
+    out, _ = compare_policies(state(ctx).history(), scn, ids, horizon, paths, seed, raw=raw)
     if json_out:
         emit_json(out)
         return

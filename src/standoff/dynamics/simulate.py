@@ -100,7 +100,10 @@ class Simulation:
         return len(self.months)
 
     def within(self, event: str, h: int) -> np.ndarray:
-        """Per path: did ``event`` happen in forecast months 1..h?"""
+        """Per path: did ``event`` happen in forecast months 1..h? (``launch``: at least one
+        missile launched.)"""
+        if event == "launch":
+            return (self.launches[: min(h, self.horizon)] > 0).any(axis=0)
         if event not in self.events:
             raise UsageError(f"event: unknown {event!r} (expected one of {', '.join(self.events)})")
         h = min(h, self.horizon)
