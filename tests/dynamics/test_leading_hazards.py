@@ -79,3 +79,18 @@ def test_moratorium_statement_enters_the_nuclear_and_icbm_hazards(hist, as_of):
         assert "mor_stmt" in model.components[comp].names
     path = exog_paths(model, 3, ["mor_stmt"])["mor_stmt"]
     assert path[-1] == (1.0 if as_of == "2019-12-31" else 0.0)
+
+
+def test_cli_forecast_summit_rises_after_the_march_2018_announcements(run_cli):
+    """`standoff forecast --as-of 2018-03-08 --horizon 6 --json` (the reported, combined
+    forecast) gives a clearly higher summit probability than as of 2018-03-01."""
+    import json
+
+    p = {}
+    for d in ("2018-03-01", "2018-03-08"):
+        code, out, err = run_cli(
+            "forecast", "--as-of", d, "--horizon", "6", "--paths", "2000", "--json"
+        )
+        assert code == 0, err
+        p[d] = json.loads(out)["events"]["summit"]["6"]["p"]
+    assert p["2018-03-08"] > 2 * p["2018-03-01"] and p["2018-03-08"] - p["2018-03-01"] > 0.15
