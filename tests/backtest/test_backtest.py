@@ -292,7 +292,7 @@ def test_combination_weights_ignore_every_later_outcome(hist):
     rng = np.random.default_rng(0)
     for r in recs:
         if r["origin"] > D:
-            for t, v in r["h"][3]["forecast"].items():
+            for t in list(r["h"][3]["forecast"]):
                 r["h"][3]["forecast"][t] = float(rng.random())
             for col in r["known"]:
                 if col != "start":

@@ -38,12 +38,14 @@ import numpy as np
 import pandas as pd
 
 from standoff.backtest import scores
+from standoff.backtest.results import as_result
 from standoff.dynamics.model import FittedModel
 from standoff.dynamics.model import fit as _fit
 from standoff.dynamics.simulate import Simulation
 from standoff.dynamics.simulate import simulate as _simulate
 from standoff.errors import UsageError
 from standoff.history.core import History
+from standoff.progress import track
 
 #: binary targets: (simulation event, monthly column); "launch" uses the launch counts
 BINARY = {
@@ -211,6 +213,7 @@ def _parse_origins(origins) -> list[pd.Period]:
     return sorted({pd.Period(o, freq="M") for o in origins})
 
 
+@as_result
 def backtest(
     history: History,
     origins,
@@ -222,7 +225,8 @@ def backtest(
     reps: int = 1000,
     boot_seed: int = BOOT_SEED,
 ) -> dict:
-    """Run the rolling-origin backtest; return per-origin records and the score table.
+    """Run the rolling-origin backtest; return per-origin records and the score table
+    (a :class:`~standoff.backtest.results.BacktestResult`: this dict, with ``.table``).
 
     ``seed`` drives the Monte Carlo of every origin; ``boot_seed`` the bootstrap intervals.
     """
@@ -241,7 +245,7 @@ def backtest(
     cache: dict = {}
     records, skipped = [], []
     t0 = time.perf_counter()
-    for o in ors:
+    for o in track(ors, "backtest: origins"):
         try:
             rec = forecast_origin(history, o, horizons, paths, seed, refit, cache)
         except (ValueError, np.linalg.LinAlgError, UsageError) as exc:

@@ -1,7 +1,8 @@
 """The backtest's HTML report and its record in the DuckDB store.
 
-``render_report(result)`` gives a self-contained page: the score table per target (model and
-baselines, skill with its block-bootstrap interval), the count scores, reliability diagrams
+``render_report(result)`` gives a self-contained page: the score table per target (the
+combined forecast, the raw simulator and the baselines, skill with its stationary-bootstrap
+interval, AUC, recalibration slope), the count scores, reliability diagrams
 with the Murphy decomposition, and the score over time. ``store_result`` writes the run to
 the DuckDB store (tables ``backtest_runs``, ``backtest_scores``, ``backtest_forecasts``) with
 the code version, the data version and the seed, so that two versions can be compared.
@@ -10,12 +11,10 @@ the code version, the data version and the seed, so that two versions can be com
 from __future__ import annotations
 
 import hashlib
-import html
 import json
 from importlib import resources
 from pathlib import Path
 
-import duckdb
 import matplotlib
 
 matplotlib.use("Agg")
@@ -24,11 +23,11 @@ import numpy as np
 import pandas as pd
 
 from standoff.backtest.core import BINARY
-from standoff.errors import UsageError
+from standoff.errors import DataError, UsageError
 from standoff.history.charts import figure_png, img_tag
 from standoff.history.schema import to_csv_text
-
-e = html.escape
+from standoff.labels import target
+from standoff.templates import render
 
 
 def code_version() -> str:
@@ -62,7 +61,7 @@ def forecast_frame(result: dict) -> pd.DataFrame:
                 rows.append(
                     {
                         "origin": r["origin"],
-                        "target": t,
+                        "target": target(t),
                         "h": int(h),
                         "forecast": v["combined"][t],
                         "climatology": v["baselines"][t]["climatology"],
@@ -96,7 +95,7 @@ def _reliability_chart(ff: pd.DataFrame, h: int, murphy_fn) -> plt.Figure:
                     color=colour,
                     label="standoff" if col == "forecast" else "rolling climatology",
                 )
-        ax.set_title(f"{t} (n={len(d)})", fontsize=9)
+        ax.set_title(f"{target(t)} (n={len(d)})", fontsize=9)
         ax.set_xlim(0, 1)
         ax.set_ylim(0, 1)
         ax.tick_params(labelsize=7)
@@ -127,16 +126,11 @@ def _over_time_chart(ff: pd.DataFrame, h: int) -> plt.Figure:
 
 
 def render_report(result: dict) -> str:
+    """The self-contained HTML report (template ``backtest_report.html``)."""
     from standoff.backtest.scores import murphy
 
     ff = forecast_frame(result)
-    parts = [
-        f"<p>{result['n_forecast']} origins from {e(result['origins'][0])} to {e(result['origins'][-1])}, "
-        f"horizons {e(', '.join(map(str, result['horizons'])))} months, {result['paths']} paths, seed "
-        f"{result['seed']}, refit {e(result['refit'])}; {result['seconds']:.0f} s "
-        f"({result['seconds_per_origin']:.2f} s per origin). Code {e(result.get('code_version', ''))}, "
-        f"data {e(result.get('data_version', ''))}.</p>"
-    ]
+    horizons = []
     for h in result["horizons"]:
         hs = str(h)
         rows = []
@@ -144,74 +138,59 @@ def render_report(result: dict) -> str:
             s = result["scores"].get(t, {}).get(hs)
             if not s or not s.get("n"):
                 continue
-            cells = [
-                f"<td>{e(t)}</td><td>{s['n']}</td><td>{s['events']}</td><td>{s['episodes']}</td>"
-            ]
-            cells += [f"<td>{s['brier'][m]:.3f}</td>" for m in ("standoff", "standoff_raw")]
+            skill = []
             for b in BASES:
                 sk = s["skill"][b]
                 lo, hi = sk["skill_interval"]
                 beats = "yes" if lo > 0 else ("no" if hi < 0 else "unclear")
-                cells.append(f"<td>{sk['skill']:+.2f} [{lo:+.2f}, {hi:+.2f}] ({beats})</td>")
-            cells.append(
-                f"<td>{_num2(s['auc']['standoff'])} / {_num2(s['auc']['standoff_raw'])}</td>"
+                skill.append({"skill": sk["skill"], "lo": lo, "hi": hi, "beats": beats})
+            rows.append(
+                {
+                    "target": target(t),
+                    "n": s["n"],
+                    "events": s["events"],
+                    "episodes": s["episodes"],
+                    "brier": [s["brier"][m] for m in ("standoff", "standoff_raw")],
+                    "skill": skill,
+                    "auc": [s["auc"][m] for m in ("standoff", "standoff_raw")],
+                    "slope": [s["recalibration"][m]["slope"] for m in ("standoff", "standoff_raw")],
+                    "murphy": s.get("murphy", {}).get("standoff"),
+                }
             )
-            rc = s["recalibration"]
-            cells.append(
-                f"<td>{_num2(rc['standoff']['slope'])} / {_num2(rc['standoff_raw']['slope'])}</td>"
-            )
-            m = s.get("murphy", {}).get("standoff")
-            if m:
-                cells.append(
-                    f"<td>{m['reliability']:.3f} / {m['resolution']:.3f} / {m['uncertainty']:.3f}</td>"
-                )
-            rows.append("<tr>" + "".join(cells) + "</tr>")
-        parts.append(
-            f"<h3>{h}-month binary targets</h3><table><thead><tr><th>target</th><th>n</th>"
-            "<th>events</th><th>episodes</th><th>Brier standoff</th><th>Brier raw simulator</th>"
-            + "".join(f"<th>skill vs {e(BASE_LABELS[b])} [90%]</th>" for b in BASES)
-            + "<th>AUC standoff / raw</th><th>recalibration slope standoff / raw</th>"
-            "<th>Murphy: reliability / resolution / uncertainty</th></tr></thead>"
-            f"<tbody>{''.join(rows)}</tbody></table>"
-        )
+        count = None
         c = result["scores"].get("launches", {}).get(hs)
         if c and c.get("n"):
             sk = c["skill"]["intercept"]
             lo, hi = sk["skill_interval"]
-            sr_ = c["skill"]["rolling_nb"]
-            lo2, hi2 = sr_["skill_interval"]
-            parts.append(
-                f"<p><b>Launch count ({h} months)</b>: CRPS standoff {c['crps']['standoff']:.2f} "
-                f"(raw simulator {c['crps']['standoff_raw']:.2f}), intercept-only NB "
-                f"{c['crps']['intercept']:.2f}, rolling NB {c['crps']['rolling_nb']:.2f}; skill vs "
-                f"intercept {sk['skill']:+.2f} [{lo:+.2f}, {hi:+.2f}], vs rolling NB "
-                f"{sr_['skill']:+.2f} [{lo2:+.2f}, {hi2:+.2f}]; coverage of the raw ensemble's 50% "
-                f"interval {c['coverage']['50']:.0%}, of its 90% interval {c['coverage']['90']:.0%}; "
-                f"of the combined 50% / 90% intervals {c['coverage_combined']['50']:.0%} / "
-                f"{c['coverage_combined']['90']:.0%} (n = {c['n']}).</p>"
-            )
-        w = result["war"][hs]
-        parts.append(
-            f"<p><b>War</b>: mean forecast {100 * w['mean_forecast']:.2f}% within {h} months; not scored: "
-            f"{e(w['why'])}.</p>"
+            sr = c["skill"]["rolling_nb"]
+            lo2, hi2 = sr["skill_interval"]
+            count = {
+                **c,
+                "skill": sk["skill"],
+                "lo": lo,
+                "hi": hi,
+                "skill_rnb": sr["skill"],
+                "lo_rnb": lo2,
+                "hi_rnb": hi2,
+            }
+        horizons.append(
+            {
+                "h": h,
+                "rows": rows,
+                "count": count,
+                "war": result["war"][hs],
+                "reliability": img_tag(
+                    figure_png(_reliability_chart(ff, h, murphy)), "reliability diagrams"
+                ),
+                "over_time": img_tag(figure_png(_over_time_chart(ff, h)), "score over time"),
+            }
         )
-        parts.append(img_tag(figure_png(_reliability_chart(ff, h, murphy)), "reliability diagrams"))
-        parts.append(img_tag(figure_png(_over_time_chart(ff, h)), "score over time"))
-    body = "".join(parts)
-    return (
-        "<!doctype html><html lang='en'><head><meta charset='utf-8'><title>standoff track record</title>"
-        "<style>body{font-family:system-ui,sans-serif;max-width:1150px;margin:2em auto;padding:0 1em}"
-        "table{border-collapse:collapse;font-size:12px;width:100%}th,td{border:1px solid #ddd;padding:3px 6px}"
-        "th{background:#f4f4f4}</style></head><body><h1>standoff: rolling-origin track record</h1>"
-        "<p>Each origin's forecast reads only the history as of the end of the previous month; baselines "
-        "(climatology: expanding-window base rate; rolling climatology: the last 60 months; Markov: a "
-        "two-state chain fitted on the last 60 months; persistence: did it happen in the last h months; "
-        "intercept-only and rolling NB count models) are scored on exactly the same origins. standoff is "
-        "the combined forecast (the simulator stacked with the rolling climatology and the Markov chain, "
-        "weights from resolved forecasts only); 'raw' is the simulator alone. Skill = 1 - Brier(standoff) / "
-        "Brier(baseline); intervals are 90% stationary-bootstrap intervals over origins (mean block 2h "
-        "months, their own seed).</p>"
-        f"{body}</body></html>"
+    return render(
+        "backtest_report.html",
+        title="standoff track record",
+        r=result,
+        horizons=horizons,
+        bases=[BASE_LABELS[b] for b in BASES],
     )
 
 
@@ -222,10 +201,6 @@ BASE_LABELS = {
     "markov": "Markov persistence",
     "persistence": "persistence",
 }
-
-
-def _num2(v) -> str:
-    return "–" if v is None or not np.isfinite(v) else f"{v:.2f}"
 
 
 def write_report(result: dict, path: str | Path) -> Path:
@@ -242,8 +217,12 @@ def write_report(result: dict, path: str | Path) -> Path:
     return path
 
 
+_SCORE_COLUMNS = ["run_id", "target", "h", "model", "metric", "value", "n"]
+
+
 def store_result(result: dict, db_path: str | Path) -> str:
-    """Append the run to the DuckDB store; returns its run id."""
+    """Append the run to the results store in one transaction (see
+    :func:`standoff.store.results.write_run`); returns its run id."""
     run = {
         k: result.get(k)
         for k in ("code_version", "data_version", "seed", "paths", "refit", "step", "seconds")
@@ -261,7 +240,7 @@ def store_result(result: dict, db_path: str | Path) -> str:
                     scores.append(
                         {
                             "run_id": run_id,
-                            "target": t,
+                            "target": target(t),
                             "h": int(h),
                             "model": model,
                             "metric": metric,
@@ -273,7 +252,7 @@ def store_result(result: dict, db_path: str | Path) -> str:
                 scores.append(
                     {
                         "run_id": run_id,
-                        "target": t,
+                        "target": target(t),
                         "h": int(h),
                         "model": f"skill_vs_{base}",
                         "metric": "skill",
@@ -281,59 +260,42 @@ def store_result(result: dict, db_path: str | Path) -> str:
                         "n": int(s["n"]),
                     }
                 )
-    ff = forecast_frame(result).assign(run_id=run_id)
-    runs = pd.DataFrame([{"run_id": run_id, **run}])
-    try:
-        Path(db_path).parent.mkdir(parents=True, exist_ok=True)
-        with duckdb.connect(str(db_path)) as con:
-            for name, df in (
-                ("backtest_runs", runs),
-                ("backtest_scores", pd.DataFrame(scores)),
-                ("backtest_forecasts", ff),
-            ):
-                con.register("_df", df)
-                con.execute(f"CREATE TABLE IF NOT EXISTS {name} AS SELECT * FROM _df LIMIT 0")
-                have = {r[0] for r in con.execute(f"DESCRIBE {name}").fetchall()}
-                for col, typ, *_ in con.execute("DESCRIBE _df").fetchall():
-                    if col not in have:  # a store written by an earlier version: add the column
-                        con.execute(f'ALTER TABLE {name} ADD COLUMN "{col}" {typ}')
-                con.execute(f"DELETE FROM {name} WHERE run_id = ?", [run_id])
-                con.execute(f"INSERT INTO {name} BY NAME SELECT * FROM _df")
-                con.unregister("_df")
-    except (duckdb.Error, OSError) as exc:
-        raise UsageError(f"{db_path}: cannot store the backtest ({exc})") from None
+    from standoff.store.results import write_run
+
+    write_run(
+        db_path,
+        "backtest_runs",
+        {"run_id": run_id, **run},
+        {
+            "backtest_scores": pd.DataFrame(scores, columns=_SCORE_COLUMNS),
+            "backtest_forecasts": forecast_frame(result),
+        },
+    )
     return run_id
-
-
-def _num(v) -> str:
-    return "-" if v is None or not np.isfinite(v) else f"{v:+.2f}"
 
 
 def latest_run_section(history, report_link: str | None = None, db: Path | None = None) -> str:
     """Briefing fragment: the latest stored backtest on this data version, if any."""
     from standoff.store.duckdb_store import results_db_path
+    from standoff.store.results import latest_complete_run, read_run_rows
 
     db = Path(db) if db is not None else results_db_path()
-    if not db.exists():
-        return ""
     dv = data_version(history)
     try:
-        with duckdb.connect(str(db), read_only=True) as con:
-            run = con.execute(
-                "SELECT * FROM backtest_runs WHERE data_version = ? ORDER BY rowid DESC LIMIT 1",
-                [dv],
-            ).df()
-            if run.empty:
-                return ""
-            rid = run["run_id"].iloc[0]
-            sc = con.execute(
-                "SELECT * FROM backtest_scores WHERE run_id = ? AND h = 12", [rid]
-            ).df()
-    except duckdb.Error:
-        return ""
+        run = latest_complete_run(
+            db, "backtest_runs", {"data_version": dv}, require=("backtest_scores",)
+        )
+        if run is None:
+            return ""
+        sc = read_run_rows(db, "backtest_scores", run["run_id"])
+    except DataError as exc:
+        from html import escape
+
+        return f"<p>The track record cannot be shown: {escape(str(exc))}</p>"
+    sc = sc[sc["h"] == 12]
     if sc.empty:
         return ""
-    r = run.iloc[0]
+    r = run
     rows = []
     for t in [*BINARY, "launches"]:
         d = sc[sc["target"] == t]
@@ -344,18 +306,24 @@ def latest_run_section(history, report_link: str | None = None, db: Path | None 
         sk = d[d["metric"] == "skill"].set_index("model")["value"]
         base = "rolling_nb" if t == "launches" else "rolling_climatology"
         rows.append(
-            f"<tr><td>{e(t)}</td><td>{metric}</td><td>{val.get('standoff', float('nan')):.3f}</td>"
-            f"<td>{val.get(base, float('nan')):.3f}</td>"
-            f"<td>{_num(sk.get('skill_vs_' + base))}</td>"
-            f"<td>{_num(sk.get('skill_vs_markov'))}</td></tr>"
+            {
+                "target": target(t),
+                "metric": metric,
+                "standoff": val.get("standoff", float("nan")),
+                "baseline": val.get(base, float("nan")),
+                "skill_base": sk.get("skill_vs_" + base),
+                "skill_persistence": sk.get("skill_vs_markov"),
+            }
         )
-    link = f" Full report: <a href='{e(report_link)}'>{e(report_link)}</a>." if report_link else ""
-    return (
-        f"<p>Rolling-origin backtest, origins {e(str(r['origins_from']))} to {e(str(r['origins_to']))}, "
-        f"{int(r['paths'])} paths, seed {int(r['seed'])}, code {e(str(r['code_version']))}, data "
-        f"{e(str(r['data_version']))}. Skill = 1 - score / baseline score (12-month targets).{link}</p>"
-        "<table><thead><tr><th>target</th><th>score</th><th>standoff</th><th>baseline</th>"
-        "<th>skill vs rolling climatology / rolling NB</th><th>skill vs Markov persistence</th>"
-        "</tr></thead>"
-        f"<tbody>{''.join(rows)}</tbody></table>"
-    )
+    run_info = {
+        "origins_from": str(r["origins_from"]),
+        "origins_to": str(r["origins_to"]),
+        "paths": int(r["paths"]),
+        "seed": int(r["seed"]),
+        "code_version": str(r["code_version"]),
+        "data_version": str(r["data_version"]),
+    }
+    from standoff.limits import check_link
+
+    report_link = check_link(report_link)  # no javascript:/data: links into the page
+    return render("sections/track_record.html", run=run_info, rows=rows, report_link=report_link)

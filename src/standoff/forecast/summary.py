@@ -16,23 +16,15 @@ from standoff.dynamics.model import FittedModel, fit, fit_from_scenario
 from standoff.dynamics.simulate import EVENTS, Simulation, simulate
 from standoff.errors import UsageError
 from standoff.history.core import History
+from standoff.labels import label
+from standoff.limits import check_seed, check_simulation
 from standoff.scenario import Scenario
 from standoff.scenario.policy import STATUS_QUO, Policy
 
 HORIZONS = (1, 3, 6, 12, 24)
 #: the events reported: at least one missile launch, then the simulator's events
 REPORTED = ("launch", *EVENTS)
-EVENT_LABELS = {
-    "launch": "at least one missile launch",
-    "nuclear": "nuclear test",
-    "icbm": "ICBM launch",
-    "resolution": "new UNSC sanctions resolution",
-    "talks": "talks held",
-    "summit": "US or ROK summit with the DPRK",
-    "agreement_signed": "agreement signed",
-    "agreement_collapse": "agreement collapses",
-    "war": "war",
-}
+EVENT_LABELS = {e: label(e) for e in REPORTED}  # words from the one label map
 
 
 def _horizons(h: int) -> list[int]:
@@ -90,6 +82,8 @@ def run_forecast(
     stacked with fair baselines, the simulator's own value kept as ``raw``); ``raw=True``
     reports the simulator alone.
     """
+    check_seed(seed)
+    check_simulation(paths, horizon)  # bounds and the memory budget, before any work
     model = _model(history, scenario, as_of)
     pol = _policy(scenario, policy)
     if seed is None:
@@ -145,6 +139,8 @@ def compare_policies(
     if len(set(policies)) != len(policies):
         raise UsageError(f"--policies: duplicate id in {','.join(policies)}")
     pols = [scenario.policy(p) for p in policies]  # validates every id before any work
+    check_seed(seed)
+    check_simulation(paths, horizon, len(pols))
     model = fit_from_scenario(history, scenario)
     if seed is None:
         seed = int(np.random.SeedSequence().entropy % 2**32)  # recorded, so the run can be repeated
