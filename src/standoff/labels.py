@@ -145,6 +145,11 @@ TARGETS: dict[str, str] = {
 }
 
 
+#: column names of count tables (``history summary``), where a name means a count rather than
+#: an event ("icbm": the number of ICBMs, not "ICBM launch")
+COLUMNS: dict[str, str] = {**LABELS, "icbm": "ICBMs", "launches": "missiles launched"}
+
+
 def label(name: str) -> str:
     """The words for a variable, covariate or column ``name`` (the name with spaces for
     underscores if it has no label)."""
