@@ -207,7 +207,7 @@ def query(
     fmt: str = FORMAT,
 ) -> None:
     """Run SQL on the history (tables: launches, nuclear_tests, sanctions, diplomacy, provocations,
-    events, monthly, sanctions_regime, sources, coverage, leaders).
+    events, leading_info, new_year_addresses, monthly, sanctions_regime, sources, coverage, leaders).
 
     Example: standoff history query "SELECT year(date) y, count(*) n FROM launches GROUP BY y ORDER BY y"
     """

@@ -91,6 +91,9 @@ class FittedModel:
     tension_sd: float
     launch_cap: float
     notes: list[str] = field(default_factory=list)
+    #: the as-of view's ``leading_info`` and ``new_year_addresses`` tables: the simulator builds
+    #: the leading covariate paths known at ``as_of`` from them (:mod:`.leading`)
+    leading_tables: dict[str, pd.DataFrame] | None = None
 
     def coefficient_table(self) -> list[dict]:
         rows = []
@@ -263,6 +266,9 @@ def fit(
         launch_cap=2.0 * float(np.nanmax(st["launches"].to_numpy(float)[mask])),
         tension_sd=max(float(np.nanstd(st["tension"].to_numpy()[mask])) / 10.0, 1e-6),
         notes=notes,
+        leading_tables={
+            k: h.tables[k] for k in ("leading_info", "new_year_addresses") if k in h.tables
+        },
     )
 
 

@@ -221,6 +221,12 @@ def simulate(
     n = int(n_paths)
     gap = len(model.nowcast_months)
     H = int(horizon_months)
+    # leading information known at the origin (scheduled summits, moratorium statements ...);
+    # paths given in ``exog`` take precedence
+    from standoff.dynamics.leading import exog_paths
+
+    names = {c for fit in model.components.values() for c in fit.names}
+    exog = {**exog_paths(model, gap + H, names), **(exog or {})}
     ex_paths = _exog_paths(exog, gap, H)
     r = _rngs(seed)
     comps = model.components
@@ -312,17 +318,23 @@ def simulate(
                 v = _state_value(model, name, step)
             cov[name] = np.full(n, v)
         ex = float(cov["ex_suspended"][0]) if "ex_suspended" in ex_paths else ex0
+        ex_lever = None
         if not nowcast:
             for iv in policy.interventions:
                 if iv.kind == "exercises" and iv.active(month):
-                    ex = 1.0 if iv.suspend else 0.0
+                    ex = ex_lever = 1.0 if iv.suspend else 0.0
         cov["ex_suspended"] = np.full(n, ex)
+        if ex_lever == 1.0 and "exercise_major" in cov:  # the lever suspends the calendar
+            cov["exercise_major"] = np.zeros(n)
         mo = float(cov["moratorium"][0]) if "moratorium" in ex_paths else mor
+        lever = None
         if not nowcast:
             for iv in policy.interventions:
                 if iv.kind == "moratorium" and iv.active(month):
-                    mo = 1.0 if iv.suspend else 0.0
+                    mo = lever = 1.0 if iv.suspend else 0.0
         cov["moratorium"] = np.full(n, mo)
+        if lever is not None:  # the policy lever also sets the statement-dated moratorium
+            cov["mor_stmt"] = np.full(n, lever)
         cond = {"talks": since_talks <= 1, "agreement": agreement > 0, "quiet": since_test > 3}
         shifts = {
             t: np.zeros(n) if nowcast else _hazard_shift(policy, t, month, n, cond) for t in TARGETS

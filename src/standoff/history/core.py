@@ -33,9 +33,12 @@ from standoff.history.schema import (
     BASE_TABLES,
     DATED_TABLES,
     MISSILE_TYPES,
+    OPTIONAL_TABLES,
+    SCHEMAS,
     check_sources,
     parse_csv_table,
     to_csv_text,
+    validate_frame,
 )
 from standoff.limits import TABLE_MAX_BYTES, clip, read_text_bounded
 
@@ -50,6 +53,9 @@ _DATE_COL = {
     "provocations": "date",
     "events": "date_start",
 }
+#: tables whose ``known_from`` may not precede their event date (``leading_info`` rows are known
+#: *before* the planned date by design)
+_KNOWN_NOT_BEFORE = {**_DATE_COL, "new_year_addresses": "date"}
 SUMMARY_BY = ("year", "leader", "type")
 
 
@@ -196,6 +202,15 @@ class History:
     events = property(lambda self: self.table("events"))
     sources = property(lambda self: self.table("sources"))
     coverage = property(lambda self: self.table("coverage"))
+    leading_info = property(lambda self: self.table("leading_info"))
+    new_year_addresses = property(lambda self: self.table("new_year_addresses"))
+
+    def leading_covariates(self, months) -> pd.DataFrame:
+        """Leading covariates of ``months`` (past and future) as known at this view's cut
+        (:func:`standoff.history.leading.leading_covariates`)."""
+        from standoff.history.leading import leading_covariates
+
+        return leading_covariates(self, months, self.as_of_date)
 
     def coverage_end(self, table: str) -> pd.Timestamp | None:
         cov = self.tables["coverage"]
@@ -476,6 +491,9 @@ def _read_texts(src: Path) -> dict[str, str]:
     texts = {}
     for name in BASE_TABLES:
         p = src / f"{name}.csv"
+        if name in OPTIONAL_TABLES and not p.is_file():
+            texts[name] = ""  # an older export: the table is empty (see schema.OPTIONAL_TABLES)
+            continue
         if not p.is_file():
             raise DataError(
                 f"{p}: file not found (a history directory needs {', '.join(t + '.csv' for t in BASE_TABLES)})"
@@ -485,7 +503,14 @@ def _read_texts(src: Path) -> dict[str, str]:
 
 
 def _parse_dir(src: Path) -> dict[str, pd.DataFrame]:
-    tables = {name: parse_csv_table(name, src / f"{name}.csv") for name in BASE_TABLES}
+    tables = {}
+    for name in BASE_TABLES:
+        p = src / f"{name}.csv"
+        if name in OPTIONAL_TABLES and not p.is_file():
+            empty = pd.DataFrame({c.name: pd.Series(dtype=object) for c in SCHEMAS[name]})
+            tables[name] = validate_frame(name, empty, str(p))
+        else:
+            tables[name] = parse_csv_table(name, p)
     _check_consistency(tables, src)
     check_sources(tables, str(src))
     return tables
@@ -506,7 +531,9 @@ def _check_consistency(tables: dict[str, pd.DataFrame], src: Path) -> None:
             f"of {', '.join(DATED_TABLES)}, got {clip(unknown.iloc[0])}"
         )
     cov = set(names)
-    missing = [t for t in DATED_TABLES if t not in cov]
+    missing = [
+        t for t in DATED_TABLES if t not in cov and not (t in OPTIONAL_TABLES and tables[t].empty)
+    ]
     if missing:
         raise DataError(
             f"{src}/coverage.csv: column 'table': expected a row for {', '.join(missing)}"
@@ -516,9 +543,8 @@ def _check_consistency(tables: dict[str, pd.DataFrame], src: Path) -> None:
         raise DataError(
             f"{src}/coverage.csv: row for '{bad['table'].iloc[0]}': expected end >= start"
         )
-    for name in DATED_TABLES:
+    for name, col in _KNOWN_NOT_BEFORE.items():
         df = tables[name]
-        col = _DATE_COL[name]
         early = df["known_from"] < df[col]
         if early.any():
             i = int(np.flatnonzero(early.to_numpy())[0])
