@@ -132,7 +132,7 @@ def render_report(result: dict) -> str:
         f"horizons {e(', '.join(map(str, result['horizons'])))} months, {result['paths']} paths, seed "
         f"{result['seed']}, refit {e(result['refit'])}; {result['seconds']:.0f} s "
         f"({result['seconds_per_origin']:.2f} s per origin). Code {e(result.get('code_version', ''))}, "
-        f"data {e(result.get('data_version', ''))}.</p>"
+        f"data {e(result.get('data_version', ''))} (vintage {e(str(result.get('vintage', '–')))}).</p>"
     ]
     for h in result["horizons"]:
         hs = str(h)
@@ -212,7 +212,16 @@ def store_result(result: dict, db_path: str | Path) -> str:
     """Append the run to the DuckDB store; returns its run id."""
     run = {
         k: result.get(k)
-        for k in ("code_version", "data_version", "seed", "paths", "refit", "step", "seconds")
+        for k in (
+            "code_version",
+            "data_version",
+            "vintage",
+            "seed",
+            "paths",
+            "refit",
+            "step",
+            "seconds",
+        )
     }
     run["origins_from"], run["origins_to"] = result["origins"][0], result["origins"][-1]
     run["horizons"] = ",".join(map(str, result["horizons"]))
@@ -259,12 +268,26 @@ def store_result(result: dict, db_path: str | Path) -> str:
             ):
                 con.register("_df", df)
                 con.execute(f"CREATE TABLE IF NOT EXISTS {name} AS SELECT * FROM _df LIMIT 0")
+                _add_missing_columns(con, name, df)
                 con.execute(f"DELETE FROM {name} WHERE run_id = ?", [run_id])
                 con.execute(f"INSERT INTO {name} BY NAME SELECT * FROM _df")
                 con.unregister("_df")
     except (duckdb.Error, OSError) as exc:
         raise UsageError(f"{db_path}: cannot store the backtest ({exc})") from None
     return run_id
+
+
+def _add_missing_columns(con, name: str, df: pd.DataFrame) -> None:
+    """A store written by an older version lacks newer columns (e.g. ``vintage``): add them."""
+    have = {
+        r[0]
+        for r in con.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_name = ?", [name]
+        ).fetchall()
+    }
+    for c in df.columns:
+        if c not in have:
+            con.execute(f'ALTER TABLE {name} ADD COLUMN "{c}" VARCHAR')
 
 
 def _num(v) -> str:

@@ -104,7 +104,7 @@ def backtest(
         return
     console.print(
         f"[bold]Backtest[/bold] {len(origins)} origins {origins[0]}..{origins[-1]} (step {step}), "
-        f"{paths} paths, seed {seed}, refit {res['refit']}: {res['seconds']:.1f} s "
+        f"{paths} paths, seed {seed}, refit {res['refit']}, vintage {res['vintage']}: {res['seconds']:.1f} s "
         f"({res['seconds_per_origin']:.2f} s per origin)"
     )
     for s in res["skipped"]:

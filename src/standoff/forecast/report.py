@@ -91,7 +91,7 @@ def briefing_section(history, scenario) -> str:
                     f"<td>{100 * pr:.1f}% ({100 * d['diff']:+.1f} ± {100 * d['se']:.1f})</td>"
                 )
         crows.append(f"<tr><td>{e(label)}</td>{''.join(cells)}</tr>")
-    notes = "".join(f"<li>{e(n)}</li>" for n in summ["notes"])
+    notes = "".join(f"<li>{e(n)}</li>" for n in out.get("notes", summ["notes"]))
     pol_desc = "".join(
         f"<li><b>{e(p.id)}</b>: {e(p.description or p.title)}</li>"
         for p in scenario.policies
