@@ -132,10 +132,14 @@ def test_freshness_frame_and_warnings(hist):
     assert list(fr["table"]) == list(hist.coverage["table"])
     la = fr.set_index("table").loc["launches"]
     assert la["days_behind"] == 226 and la["status"] == "behind"
-    assert fr["first_forecast_month"].iloc[0] == "2026-08"
+    assert fr["first_forecast_month"].iloc[0] == "2026-12"
     notes = freshness_notes(fr)
-    assert any("starts in 2026-08" in n and "not in 2026-12" in n for n in notes)
-    assert any("missile launches (CNS/NTI) after 2026-04-18 are simulated" in n for n in notes)
+    assert len(notes) == 1
+    assert "missile launches (CNS/NTI) end 2026-04-18 (226 days)" in notes[0]
+    assert "key events end 2026-08-20 (102 days)" in notes[0] and "nowcast simulates" in notes[0]
+    # a window that starts before the as-of month is called out
+    late = freshness(hist, "2026-11-30", first_month="2026-08")
+    assert any("starts in 2026-08" in n and "not in 2026-12" in n for n in freshness_notes(late))
     past = freshness(hist, "2018-01-01")
     assert (past["days_behind"] == 0).all() and freshness_notes(past) == []
     assert past["first_forecast_month"].iloc[0] == "2018-01"
@@ -146,8 +150,9 @@ def test_forecast_and_compare_text_state_freshness(run_cli):
         "forecast", "--as-of", "2026-11-30", "--paths", "200", "--horizon", "3"
     )
     assert code == 0, err
-    assert "coverage ends launches 2026-04-18" in out and "first forecast month 2026-08" in out
-    assert "not in 2026-12" in out
+    assert "coverage ends launches 2026-04-18" in out and "first forecast month 2026-12" in out
+    assert "later than the data" in out and "paths from 2026-12" in out
+    assert "2026-04 .. 2026-11 are nowcast" in out  # the months after the data, to the as-of month
     code, out, err = run_cli("compare", "--paths", "200", "--horizon", "3", "--seed", "1")
     assert code == 0, err
     assert "data: vintage bundled" in out and "first forecast month 2026-08" in out
@@ -162,3 +167,20 @@ def test_backtest_records_its_vintage(run_cli, tmp_path):
     assert json.loads(out)["vintage"] == "bundled"
     with duckdb.connect(str(tmp_path / "results.duckdb"), read_only=True) as con:
         assert con.execute("SELECT vintage FROM backtest_runs").fetchall() == [("bundled",)]
+
+
+def test_as_of_after_every_table_nowcasts_to_the_as_of_month(hist):
+    """The months between the data's end and the as-of date are nowcast (nothing observed in
+    them is invented) and the forecast starts after the as-of month; the fit is unchanged."""
+    from standoff.dynamics.model import fit
+
+    late, now = fit(hist, "2026-11-30"), fit(hist, "2026-08-20")
+    assert late.first_forecast_month == "2026-12" and now.first_forecast_month == "2026-08"
+    assert late.nowcast_months == [f"2026-{m:02d}" for m in range(4, 12)]
+    assert late.fit_window == now.fit_window
+    for name, c in late.components.items():
+        np.testing.assert_array_equal(c.coef, now.components[name].coef)
+    # nothing is fixed in the padded months: every nowcast value there is missing
+    pad = [late.nowcast_months.index(m) for m in ("2026-08", "2026-09", "2026-10", "2026-11")]
+    for name, v in late.nowcast_fixed.items():
+        assert np.isnan(v[pad]).all(), name

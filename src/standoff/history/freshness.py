@@ -24,6 +24,14 @@ LABELS = {
 }
 
 
+def expected_first_month(cut) -> str:
+    """The month a forecast as of ``cut`` starts in: the as-of month, partly observed, or the
+    next month when the cut is a month end."""
+    cut = pd.Timestamp(cut)
+    m = cut.to_period("M")
+    return str(m + 1 if cut.normalize() == m.end_time.normalize() else m)
+
+
 def freshness(history: History, as_of=None, first_month: str | None = None) -> pd.DataFrame:
     """One row per table: coverage start and end, the as-of date, days between them, the first
     forecast month, the vintage, and what fills the gap.
@@ -37,11 +45,8 @@ def freshness(history: History, as_of=None, first_month: str | None = None) -> p
         else (history.as_of_date if history.as_of_date is not None else history.latest_date)
     )
     cov = full.tables["coverage"]
-    if first_month is None:  # the model's first month: after the last month the panel covers
-        from standoff.history.panel import panel_end
-
-        cut_cov = cov[cov["start"] <= cut].assign(end=cov["end"].clip(upper=cut))
-        first_month = str(panel_end(cut_cov) + 1) if len(cut_cov) else None
+    if first_month is None:  # the model's first month
+        first_month = expected_first_month(cut)
     rows = []
     for _, r in cov.iterrows():
         end = min(pd.Timestamp(r["end"]), cut)
@@ -78,21 +83,20 @@ def freshness_notes(df: pd.DataFrame) -> list[str]:
     first = df["first_forecast_month"].iloc[0]
     latest = pd.Timestamp(df["coverage_end"].max()).date()
     if len(behind):
-        parts = ", ".join(
-            f"{r['label']} end {pd.Timestamp(r['coverage_end']).date()} ({r['days_behind']} days)"
-            for _, r in behind.iterrows()
-        )
-        fills = "; ".join(
-            f"{r['label']} after {pd.Timestamp(r['coverage_end']).date()} are simulated"
-            for _, r in behind.iterrows()
+        by_end: dict[str, list[str]] = {}
+        for _, r in behind.iterrows():
+            by_end.setdefault(str(pd.Timestamp(r["coverage_end"]).date()), []).append(r["label"])
+        parts = "; ".join(
+            f"{', '.join(labels)} end {end} ({(pd.Timestamp(as_of) - pd.Timestamp(end)).days} days)"
+            for end, labels in by_end.items()
         )
         notes.append(
-            f"the as-of date {as_of} is later than the data: {parts}. The nowcast fills the gap: "
-            f"{fills} (not assumed absent); events recorded in the tables that cover those months "
-            "are fixed"
+            f"the as-of date {as_of} is later than the data: {parts}. The nowcast simulates "
+            "what these tables do not cover yet (not assumed absent); recorded events of the "
+            "tables that cover a month are fixed"
         )
     if first is not None and as_of > latest:
-        month_after = (pd.Period(as_of, freq="M") + 1).strftime("%Y-%m")
+        month_after = expected_first_month(as_of)
         if str(first) < month_after:
             notes.append(
                 f"every table ends before the as-of date (latest {latest}): the forecast window "
