@@ -303,3 +303,12 @@ def test_update_needs_exactly_one_source(run_cli, tmp_path):
         "--db", tmp_path / "h.duckdb", "history", "update", "--from", tmp_path / "empty"
     )
     assert code == 2 and "no source files found" in err
+
+
+def test_one_update_at_a_time(tmp_path):
+    root = V.vintages_root(tmp_path / "h.duckdb")
+    root.mkdir(parents=True)
+    with V._Lock(root), pytest.raises(DataError, match="another update is running"):
+        V.update(root, FIX)
+    assert V.current_id(root) == "bundled"
+    assert V.update(root, FIX).written  # the lock is released

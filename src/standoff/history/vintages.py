@@ -779,26 +779,56 @@ def _cleanup(root: Path) -> None:
         p.unlink(missing_ok=True)
 
 
+class _Lock:
+    """One update at a time per store (an advisory lock, released when the process dies)."""
+
+    def __init__(self, root: Path):
+        self.path = root / ".lock"
+        self.fh = None
+
+    def __enter__(self):
+        try:
+            import fcntl
+        except ImportError:  # not POSIX: no lock
+            return self
+        self.fh = open(self.path, "w")  # held until __exit__
+        try:
+            fcntl.flock(self.fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            self.fh.close()
+            raise DataError(f"{self.path.parent}: another update is running; try again") from None
+        return self
+
+    def __exit__(self, *exc):
+        if self.fh is not None:
+            self.fh.close()
+
+
 def commit(root: Path, stage: Path, vint: Vintage) -> Path:
     """Move a built vintage into ``root`` and make it current, atomically."""
     try:
         root.mkdir(parents=True, exist_ok=True)
-        _cleanup(root)
-        final = root / vint.id
-        if not (final / META).is_file():
-            partial = root / f".partial-{vint.id}-{os.getpid()}"
-            _copy_tree(stage, partial)
-            meta = {k: v for k, v in vint.to_dict().items() if k != "path"}
-            (partial / META).write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
-            for p in sorted(partial.rglob("*")):
-                if p.is_file():
-                    _fsync_file(p)
-            if final.exists():  # a leftover without its description: replace it
-                shutil.rmtree(final)
-            os.rename(partial, final)
-        _write_pointer(root, vint.id)
+        with _Lock(root):
+            return _commit_locked(root, stage, vint)
     except OSError as exc:
         raise DataError(f"{root}: cannot write the new vintage ({exc.strerror or exc})") from None
+
+
+def _commit_locked(root: Path, stage: Path, vint: Vintage) -> Path:
+    _cleanup(root)
+    final = root / vint.id
+    if not (final / META).is_file():
+        partial = root / f".partial-{vint.id}-{os.getpid()}"
+        _copy_tree(stage, partial)
+        meta = {k: v for k, v in vint.to_dict().items() if k != "path"}
+        (partial / META).write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
+        for p in sorted(partial.rglob("*")):
+            if p.is_file():
+                _fsync_file(p)
+        if final.exists():  # a leftover without its description: replace it
+            shutil.rmtree(final)
+        os.rename(partial, final)
+    _write_pointer(root, vint.id)
     return final
 
 
