@@ -84,6 +84,9 @@ def test_update_writes_a_new_vintage_and_keeps_the_old(updated):
     assert V.current_id(root) == res.vintage.id
     ids = [v.id for v in V.list_vintages(root)]
     assert ids == ["bundled", res.vintage.id]
+    fr = V.vintages_frame(root)  # the DataFrame the web app shows
+    assert fr["id"].tolist() == ids and fr["current"].tolist() == [False, True]
+    assert fr["launches_to"].tolist() == ["2026-04-18", "2026-10-20"]
     latest = History.load(db=home / "history.duckdb")
     assert latest.vintage == res.vintage.id and len(latest.launches) == 358
     assert latest.coverage_end("launches").date().isoformat() == "2026-10-20"

@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from standoff.cli._common import console, emit_json, err_console, frame_records, state
+from standoff.cli._common import console, emit_json, err_console, state
 from standoff.errors import UsageError
 
 JSON = typer.Option(False, "--json", help="Machine-readable JSON on stdout.")
@@ -161,26 +161,14 @@ def vintages(
             }
         )
         return
-    from standoff.history.vintages import vintages_frame
-
-    df = vintages_frame(root)
-    t = Table(title=f"Vintages of the history ({root})")
-    for c in ("id", "current", "obtained", "base", "launches to", "latest coverage", "fingerprint"):
-        t.add_column(c)
-    for r in frame_records(df):
-        t.add_row(
-            r["id"],
-            "yes" if r["current"] else "",
-            r["obtained"],
-            r["base"] or "–",
-            r["launches_to"] or "–",
-            r["latest_coverage"] or "–",
-            r["fingerprint"],
-        )
-    console.print(t)
+    console.print(f"[bold]Vintages of the history[/bold] ({root})", highlight=False)
     for v in vs:
+        ends = ", ".join(f"{t} {c['end']}" for t, c in v.coverage.items())
         console.print(
-            f"{v.id}: "
-            + "; ".join(f"{k} {s.get('version') or s.get('origin')}" for k, s in v.sources.items()),
+            f"{v.id}{'  (latest)' if v.id == cur else ''}: obtained {v.obtained}"
+            f"{', updated from ' + v.base if v.base else ''}; fingerprint {v.fingerprint[:16]}",
             markup=False,
         )
+        console.print(f"  coverage ends: {ends}", markup=False)
+        srcs = "; ".join(f"{k} {s.get('version') or s.get('origin')}" for k, s in v.sources.items())
+        console.print(f"  sources: {srcs}", markup=False)
