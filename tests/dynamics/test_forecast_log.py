@@ -184,3 +184,39 @@ def test_as_of_after_every_table_nowcasts_to_the_as_of_month(hist):
     pad = [late.nowcast_months.index(m) for m in ("2026-08", "2026-09", "2026-10", "2026-11")]
     for name, v in late.nowcast_fixed.items():
         assert np.isnan(v[pad]).all(), name
+
+
+def test_launches_recorded_ahead_of_the_other_tables_are_fixed_in_the_nowcast(tmp_path):
+    """After an update the launch data run ahead of the negotiations table: the months between
+    are nowcast with the recorded launches fixed, not simulated."""
+    from dataclasses import replace
+
+    from standoff.dynamics.model import fit
+    from standoff.dynamics.simulate import simulate
+    from standoff.history import vintages as V
+
+    db = tmp_path / "history.duckdb"
+    V.update(V.vintages_root(db), FIX)
+    h = History.load(db=db)
+    m = fit(h, "2026-10-20")
+    assert m.nowcast_months == ["2026-08", "2026-09"]  # negotiations end 2026-08-20
+    panel = h.monthly.set_index("month")
+    np.testing.assert_array_equal(
+        m.nowcast_fixed["launches"], panel.loc[["2026-08", "2026-09"], "launches"].to_numpy(float)
+    )
+    assert list(m.nowcast_fixed["launches"]) == [3.0, 3.0] and list(m.nowcast_fixed["icbm"]) == [
+        0,
+        0,
+    ]
+    # the fixed launches reach the forecast (lagged launches and tension), the draws do not shift
+    free = replace(
+        m,
+        nowcast_fixed={
+            **m.nowcast_fixed,
+            **{k: np.full(2, np.nan) for k in ("launches", "launch_days", "icbm")},
+        },
+    )
+    a, b = simulate(m, None, 400, 3, 7), simulate(free, None, 400, 3, 7)
+    assert not np.array_equal(a.launches, b.launches)
+    c = simulate(m, None, 400, 3, 7)
+    np.testing.assert_array_equal(a.launches, c.launches)

@@ -61,6 +61,11 @@ NOWCAST_FIXED = {
     "provocation_other": ("provocations_other", False),
     "sanctions_index": ("sanctions_intensity", False),
     "us_threat": ("us_threats", False),
+    # launches recorded in nowcast months (the launch data may run ahead of the other tables
+    # after ``standoff history update``); missing where the launch data end
+    "launches": ("launches", False),
+    "launch_days": ("launch_days", False),
+    "icbm": ("launches_icbm", True),
 }
 
 
@@ -210,7 +215,7 @@ def fit(
     if len(now_idx):
         notes.append(
             f"launch data end {h.coverage_end('launches').date()}: months {st['month'].iloc[now_idx[0]]} .. "
-            f"{st['month'].iloc[now_idx[-1]]} are nowcast (launches simulated, other observed events fixed)"
+            f"{st['month'].iloc[now_idx[-1]]} are nowcast (recorded launches and events fixed, the rest simulated)"
         )
     return FittedModel(
         as_of=cut,
