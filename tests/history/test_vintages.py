@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from standoff.errors import DataError, LookAheadError
+from standoff.errors import DataError, LookAheadError, UsageError
 from standoff.history import History
 from standoff.history import vintages as V
 
@@ -315,3 +315,36 @@ def test_one_update_at_a_time(tmp_path):
         V.update(root, FIX)
     assert V.current_id(root) == "bundled"
     assert V.update(root, FIX).written  # the lock is released
+
+
+def test_unsc_curated_copy_adds_a_resolution(tmp_path):
+    """UN Security Council documents come as the curated CSVs: a copy with one more resolution
+    (a fixture, not a real one) rebuilds the sanctions table and extends its coverage."""
+    import csv
+
+    cur = ROOT / "data" / "curated"
+    d = tmp_path / "unsc"
+    d.mkdir()
+    for name, key in (
+        ("unsc_resolutions_dprk.csv", "resolution"),
+        ("sanctions_measures.csv", "document"),
+    ):
+        with open(cur / name, newline="", encoding="utf-8") as f:
+            rows = list(csv.DictReader(f))
+        new = dict(next(r for r in rows if r[key] == "2397"), **{key: "2999"})
+        if "date" in new:
+            new["date"] = "2026-10-01"
+        with open(d / name, "w", newline="", encoding="utf-8") as f:
+            w = csv.DictWriter(f, fieldnames=list(rows[0]))
+            w.writeheader()
+            w.writerows([*rows, new])
+    res = V.update(V.vintages_root(tmp_path / "h.duckdb"), d, dry_run=True)
+    sa = res.diff["tables"]["sanctions"]
+    assert sa["added"] == ["UNSCR-2999"] and not sa["removed"] and not sa["changed"]
+    assert res.diff["coverage"]["sanctions"]["end_after"] == "2026-10-01"
+    assert V.diff_summary(res.diff)["launches"] == {"added": 0, "removed": 0, "changed": 0}
+    assert any("vetoed drafts not cross-checked" in n for n in res.notes)
+    # one of the pair alone is refused: the two files are coded together
+    (d / "sanctions_measures.csv").unlink()
+    with pytest.raises(UsageError, match="needs unsc_resolutions_dprk.csv, sanctions_measures.csv"):
+        V.update(V.vintages_root(tmp_path / "h.duckdb"), d, dry_run=True)
