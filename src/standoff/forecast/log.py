@@ -31,7 +31,6 @@ import hashlib
 import json
 from pathlib import Path
 
-import duckdb
 import numpy as np
 import pandas as pd
 
@@ -86,15 +85,6 @@ def climatology(panel: pd.DataFrame, event: str, h: int, before: str) -> float |
     return float(((w > 0).sum() + 0.5) / (len(w) + 1.0))
 
 
-def _connect(db: Path, read_only: bool = False):
-    try:
-        if not read_only:
-            Path(db).parent.mkdir(parents=True, exist_ok=True)
-        return duckdb.connect(str(db), read_only=read_only)
-    except (duckdb.Error, OSError) as exc:
-        raise UsageError(f"{db}: cannot open the results store ({exc})") from None
-
-
 def record(
     out: dict,
     db: str | Path,
@@ -134,50 +124,35 @@ def record(
         "request": json.dumps(request, sort_keys=True, default=str),
     }
     run_id = hashlib.sha256(json.dumps(run, sort_keys=True).encode()).hexdigest()[:12]
-    runs = pd.DataFrame([{"run_id": run_id, **run}])
-    probs.insert(0, "run_id", run_id)
-    db = Path(db)
-    con = _connect(db)
-    try:
-        con.execute("BEGIN TRANSACTION")
-        for name, df in ((RUNS, runs), (PROBS, probs)):
-            con.register("_df", df)
-            con.execute(f"CREATE TABLE IF NOT EXISTS {name} AS SELECT * FROM _df LIMIT 0")
-            con.execute(f"INSERT INTO {name} BY NAME SELECT * FROM _df")
-            con.unregister("_df")
-        con.execute("COMMIT")
-    except duckdb.Error as exc:
-        con.execute("ROLLBACK")
-        raise UsageError(f"{db}: cannot record the forecast ({exc})") from None
-    finally:
-        con.close()
+    from standoff.store.results import write_run
+
+    write_run(Path(db), RUNS, {"run_id": run_id, **run}, {PROBS: probs})
     return run_id
 
 
 def runs(db: str | Path) -> pd.DataFrame:
     """Recorded runs, oldest first (empty when none)."""
+    from standoff.store.duckdb_store import file_kind
+    from standoff.store.results import open_results
+
     db = Path(db)
-    if not db.exists():
+    if file_kind(db) in ("missing", "empty"):
         return pd.DataFrame()
-    con = _connect(db, read_only=True)
-    try:
+    with open_results(db) as con:
+        have = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+        if RUNS not in have or PROBS not in have:
+            return pd.DataFrame()
         return con.execute(f"SELECT * FROM {RUNS} ORDER BY recorded_at, run_id").df()
-    except duckdb.CatalogException:
-        return pd.DataFrame()
-    finally:
-        con.close()
 
 
 def probabilities(db: str | Path, run_ids: list[str] | None = None) -> pd.DataFrame:
-    con = _connect(Path(db), read_only=True)
-    try:
+    from standoff.store.results import open_results
+
+    with open_results(Path(db)) as con:
         q = f"SELECT * FROM {PROBS}"
-        if run_ids is not None:
-            q += " WHERE run_id IN (SELECT unnest(?::VARCHAR[]))"
-            return con.execute(q, [run_ids]).df()
-        return con.execute(q).df()
-    finally:
-        con.close()
+        if run_ids is None:
+            return con.execute(q).df()
+        return con.execute(q + " WHERE list_contains(?::VARCHAR[], run_id)", [run_ids]).df()
 
 
 def _pick(rs: pd.DataFrame, ref: str | None, default_index: int, name: str) -> pd.Series:
