@@ -348,3 +348,18 @@ def test_unsc_curated_copy_adds_a_resolution(tmp_path):
     (d / "sanctions_measures.csv").unlink()
     with pytest.raises(UsageError, match="needs unsc_resolutions_dprk.csv, sanctions_measures.csv"):
         V.update(V.vintages_root(tmp_path / "h.duckdb"), d, dry_run=True)
+
+
+def test_cached_summary_follows_the_latest_vintage(run_cli, tmp_path, monkeypatch):
+    """The start-up cache of `history summary` (default store) is keyed on the latest vintage."""
+    monkeypatch.setenv("STANDOFF_HOME", str(tmp_path / "home"))
+    for _ in range(2):  # computed, then served from the cache
+        code, out, err = run_cli("history", "summary", "--json")
+        assert code == 0 and json.loads(out)["missiles"] == 339, err
+    code, _, err = run_cli("history", "update", "--from", FIX)
+    assert code == 0, err
+    for _ in range(2):
+        code, out, err = run_cli("history", "summary", "--json")
+        assert code == 0 and json.loads(out)["missiles"] == 358, err
+    code, out, _ = run_cli("--vintage", "bundled", "history", "summary", "--json")
+    assert json.loads(out)["missiles"] == 339
