@@ -26,6 +26,11 @@ SEED = typer.Option(
     None, "--seed", help="Random seed: same seed, same output (default: random, reported)."
 )
 JSON = typer.Option(False, "--json", help="Machine-readable JSON on stdout.")
+RAW = typer.Option(
+    False,
+    "--raw",
+    help="The simulator alone (default: combined with fair baselines, weights from its track record).",
+)
 
 
 def _pct(p: float) -> str:
@@ -42,6 +47,7 @@ def forecast(
     horizon: int = HORIZON,
     paths: int = PATHS,
     seed: int = SEED,
+    raw: bool = RAW,
     record: bool = typer.Option(
         False,
         "--record",
@@ -50,8 +56,11 @@ def forecast(
     json_out: bool = JSON,
     fmt: str = FORMAT,
 ) -> None:
-    """Probabilities of each event within 3, 6, 12, 24 months and the horizon; launch quantiles;
-    the war probability beside the crisis games' (what each is conditional on).
+    """Probabilities of each event within 1, 3, 6, 12, 24 months and the horizon; launch
+    quantiles; the war probability beside the crisis games' (what each is conditional on).
+
+    The probabilities are the combined forecast (simulator stacked with the rolling climatology
+    and a Markov chain, weights from its resolved track record); --raw gives the simulator alone.
 
     With no --scenario and no --as-of: korea-now's policies and parameters, as of the latest
     coverage of the latest vintage. Subcommands: `forecast diff` (what changed between recorded
@@ -71,7 +80,7 @@ def forecast(
     scn = load_scenario(scenario or "korea-now") if as_of is None else None
     latest = scenario is None and as_of is None
     eff_as_of = str(h.latest_date.date()) if latest else as_of
-    res = run(h, scn, eff_as_of, policy, horizon, paths, seed)
+    res = run(h, scn, eff_as_of, policy, horizon, paths, seed, raw=raw)
     if latest:
         res["notes"].insert(
             0,
@@ -90,6 +99,7 @@ def forecast(
             "horizon": horizon,
             "paths": paths,
             "seed": res["seed"],
+            "raw": raw,
         }
         res["run_id"] = record_run(res, db, history=h, request=req)
         res["store"] = str(db)
@@ -112,7 +122,10 @@ def render_forecast(out: dict, war=None) -> None:
     for note in out["notes"]:
         console.print(f"  note: {note}", markup=False)
     ks = [k for k in out["events"]["war"] if k != "label"]
-    t = Table(title="Probability of at least one event within k months (± Monte Carlo s.e.)")
+    kind = "simulator alone" if out.get("raw") else "combined forecast"
+    t = Table(
+        title=f"Probability of at least one event within k months, {kind} (± Monte Carlo s.e.)"
+    )
     t.add_column("event")
     for k in ks:
         t.add_column(f"{k} mo", justify="right")
@@ -130,6 +143,14 @@ def render_forecast(out: dict, war=None) -> None:
             *[f"{r[q]:.0f}" for q in ("q05", "q25", "q50", "q75", "q95")],
         )
     console.print(t)
+    lc = out.get("launches_combined")
+    if lc:
+        console.print(
+            f"Missiles in the first {lc['months']} months, combined (ensemble weight "
+            f"{lc['ensemble_weight']:.2f}): mean {lc['mean']:.1f}, median {lc['q50']:.0f}, "
+            f"90% interval {lc['q05']:.0f}-{lc['q95']:.0f}",
+            markup=False,
+        )
     o = out["outcomes_at_horizon"]
     console.print(
         "At the horizon: " + ", ".join(f"{k} {_pct(v['p']).strip()}" for k, v in o.items()),
@@ -185,10 +206,14 @@ def compare(
     horizon: int = HORIZON,
     paths: int = PATHS,
     seed: int = SEED,
+    raw: bool = RAW,
     json_out: bool = JSON,
     fmt: str = FORMAT,
 ) -> None:
     """Compare policies side by side on common random numbers, with paired differences.
+
+    Probabilities are combined forecasts (the status quo's combination weights applied to each
+    policy); --raw compares the simulators alone.
 
     Example: standoff compare --scenario korea-now --policies status-quo,maximum-pressure,phased-relief --json
     """
@@ -198,7 +223,7 @@ def compare(
     fmt = output_format(fmt, json_out)
     scn = load_scenario(scenario)
     ids = [p.strip() for p in policies.split(",") if p.strip()]
-    out = run(state(ctx).history(), scn, ids, horizon, paths, seed)
+    out = run(state(ctx).history(), scn, ids, horizon, paths, seed, raw=raw)
     if fmt == "json":
         emit_json(out)
     elif fmt == "csv":

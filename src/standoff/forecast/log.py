@@ -196,6 +196,7 @@ def _rerun(run: pd.Series, vintage_root: Path) -> pd.DataFrame | None:
         int(run["horizon"]),
         int(run["paths"]),
         int(run["seed"]),
+        raw=bool(req.get("raw", False)),
     )
     return probabilities_frame(out)
 
