@@ -15,7 +15,8 @@ from standoff.history import History
 from standoff.history.freshness import freshness, freshness_notes
 
 FIX = Path(__file__).resolve().parents[1] / "data" / "vintages" / "update1"
-ARGS = ("--as-of", "2026-03-31", "--horizon", "3", "--paths", "400", "--seed", "5")
+# --raw: the simulator alone (the combined forecast's weighting is skill's and slower)
+ARGS = ("--as-of", "2026-03-31", "--horizon", "3", "--paths", "400", "--seed", "5", "--raw")
 
 
 def test_two_vintages_record_diff_scores(run_cli, tmp_path):
@@ -69,7 +70,7 @@ def test_two_vintages_record_diff_scores(run_cli, tmp_path):
     assert code == 0, err
     s = json.loads(out)
     assert s["vintage"] == new_id and s["n_runs"] == 2
-    icbm = [r for r in s["forecasts"] if r["event"] == "icbm"]
+    icbm = [r for r in s["forecasts"] if r["event"] == "icbm" and r["horizon"] == 3]
     assert len(icbm) == 2 and all(r["window"] == "2026-04..2026-06" for r in icbm)
     for r in s["forecasts"]:
         assert r["brier"] == pytest.approx((r["p"] - r["observed"]) ** 2)
@@ -96,12 +97,12 @@ def test_diff_attributes_data_and_code(tmp_path):
     db = tmp_path / "history.duckdb"
     res_db = tmp_path / "results.duckdb"
     h0 = History.load(db=db)
-    req = {"scenario": None, "as_of_given": "2026-03-31", "policy": "status-quo"}
-    out0, _, _ = run_forecast(h0, None, "2026-03-31", "status-quo", 3, 300, 9)
+    req = {"scenario": None, "as_of_given": "2026-03-31", "policy": "status-quo", "raw": True}
+    out0, _, _ = run_forecast(h0, None, "2026-03-31", "status-quo", 3, 300, 9, raw=True)
     L.record(out0, res_db, history=h0, request=req, code_version="0.0.1+older")
     V.update(V.vintages_root(db), FIX)
     h1 = History.load(db=db)
-    out1, _, _ = run_forecast(h1, None, "2026-03-31", "status-quo", 3, 300, 9)
+    out1, _, _ = run_forecast(h1, None, "2026-03-31", "status-quo", 3, 300, 9, raw=True)
     L.record(out1, res_db, history=h1, request=req)
     d = L.diff(res_db, vintage_root=V.vintages_root(db))
     assert d["attribution"].startswith("code changed: data effect from a re-run")
@@ -115,7 +116,7 @@ def test_diff_attributes_data_and_code(tmp_path):
 
 def test_no_arguments_forecast_uses_the_latest_coverage_of_the_latest_vintage(run_cli, tmp_path):
     db = tmp_path / "history.duckdb"
-    args = ("--paths", "200", "--seed", "1", "--horizon", "3", "--json")
+    args = ("--paths", "200", "--seed", "1", "--horizon", "3", "--raw", "--json")
     code, out, err = run_cli("--db", db, "forecast", *args)
     assert code == 0, err
     assert json.loads(out)["as_of"] == "2026-08-20"
@@ -147,13 +148,13 @@ def test_freshness_frame_and_warnings(hist):
 
 def test_forecast_and_compare_text_state_freshness(run_cli):
     code, out, err = run_cli(
-        "forecast", "--as-of", "2026-11-30", "--paths", "200", "--horizon", "3"
+        "forecast", "--as-of", "2026-11-30", "--paths", "200", "--horizon", "3", "--raw"
     )
     assert code == 0, err
     assert "coverage ends launches 2026-04-18" in out and "first forecast month 2026-12" in out
     assert "later than the data" in out and "paths from 2026-12" in out
     assert "2026-04 .. 2026-11 are nowcast" in out  # the months after the data, to the as-of month
-    code, out, err = run_cli("compare", "--paths", "200", "--horizon", "3", "--seed", "1")
+    code, out, err = run_cli("compare", "--paths", "200", "--horizon", "3", "--seed", "1", "--raw")
     assert code == 0, err
     assert "data: vintage bundled" in out and "first forecast month 2026-08" in out
 

@@ -40,6 +40,7 @@ RUNS = "forecast_log_runs"
 PROBS = "forecast_log_probs"
 #: monthly panel column observed for each forecast event (war: never observed, not scored)
 EVENT_COLUMNS = {
+    "launch": "launches",
     "nuclear": "nuclear_tests",
     "icbm": "launches_icbm",
     "resolution": "sanctions_resolutions",
