@@ -225,7 +225,16 @@ def store_result(result: dict, db_path: str | Path) -> str:
     :func:`standoff.store.results.write_run`); returns its run id."""
     run = {
         k: result.get(k)
-        for k in ("code_version", "data_version", "seed", "paths", "refit", "step", "seconds")
+        for k in (
+            "code_version",
+            "data_version",
+            "vintage",
+            "seed",
+            "paths",
+            "refit",
+            "step",
+            "seconds",
+        )
     }
     run["origins_from"], run["origins_to"] = result["origins"][0], result["origins"][-1]
     run["horizons"] = ",".join(map(str, result["horizons"]))

@@ -174,7 +174,7 @@ def render_backtest(res: dict) -> None:
     tg = list(res["scores"])
     console.print(
         f"[bold]Backtest[/bold] {len(origins)} origins {origins[0]}..{origins[-1]} (step {step}), "
-        f"{paths} paths, seed {seed}, refit {res['refit']}: {res['seconds']:.1f} s "
+        f"{paths} paths, seed {seed}, refit {res['refit']}, vintage {res['vintage']}: {res['seconds']:.1f} s "
         f"({res['seconds_per_origin']:.2f} s per origin)"
     )
     if res["skipped"]:
