@@ -96,7 +96,9 @@ def show(
         if key.startswith(("parameters.", "policies.")) or v.spread is not None
     ]
     if ranged:
-        t = Table(title="Model parameters and policy assumptions (plausible ranges for sensitivity)")
+        t = Table(
+            title="Model parameters and policy assumptions (plausible ranges for sensitivity)"
+        )
         for c in ("value", "key", "range", "provenance", "rationale of the range"):
             t.add_column(c)
         for key, v in ranged:

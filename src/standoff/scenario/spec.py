@@ -133,9 +133,7 @@ class Dist(_Strict):
             case "normal":
                 return f"normal(mean {a['mu']:g}, sd {a['sd']:g})"
             case "truncnormal":
-                return (
-                    f"normal(mean {a['mu']:g}, sd {a['sd']:g}) in [{a['lo']:g}, {a['hi']:g}]"
-                )
+                return f"normal(mean {a['mu']:g}, sd {a['sd']:g}) in [{a['lo']:g}, {a['hi']:g}]"
             case "lognormal":
                 return f"log-normal(log-mean {a['mu']:g}, log-sd {a['sd']:g})"
             case _:

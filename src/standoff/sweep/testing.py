@@ -38,6 +38,7 @@ def ishigami_indices(a: float = 7.0, b: float = 0.1) -> dict[str, list[float]]:
 
 def noisy(context: dict, task: dict, seed: np.random.SeedSequence) -> dict:
     """A seeded toy task: draws from the task's own stream (checks seeds by task index)."""
+    context = context or {}
     rng = np.random.default_rng(seed)
     if context.get("sleep"):
         time.sleep(float(context["sleep"]))
