@@ -62,3 +62,19 @@ def test_run_then_resume_gives_the_same_result(run_cli, tmp_path):
     for k in ("indices", "best", "pairs", "flips", "tornado"):
         assert again[k] == first[k], k
     assert (tmp_path / "r.html").exists()
+    # the stored result feeds the briefing's section
+    from standoff.scenario import load_scenario
+    from standoff.sensitivity.report import stored_briefing_section
+
+    frag = stored_briefing_section(load_scenario("korea-now"))
+    assert first["run_id"] in frag and "maximum-pressure better than status-quo" in frag
+
+
+def test_scenario_show_lists_the_ranges(run_cli):
+    code, out, err = run_cli("scenario", "show", "korea-now")
+    assert code == 0, err
+    assert "plausible ranges" in out and "triangular" in out and "uniform" in out
+    code, out, err = run_cli("scenario", "show", "korea-now", "--json")
+    data = json.loads(out)
+    assert data["parameters"]["war_prior_weight"]["range"] == [10.0, 90.0]
+    assert data["parameters"]["war_prior_mean"]["dist"]["triangular"] == [0.01, 0.03, 0.1]

@@ -55,7 +55,7 @@ def sensitivity(
     from standoff.errors import UsageError
     from standoff.scenario import load_scenario
     from standoff.sensitivity import parse_outputs, run_sensitivity
-    from standoff.sensitivity.analysis import check_design
+    from standoff.sensitivity.analysis import check_design, summary_subject
     from standoff.store.duckdb_store import results_db_path
     from standoff.sweep.engine import BACKENDS
     from standoff.sweep.store import SweepStore
@@ -107,7 +107,7 @@ def sensitivity(
             progress=show_progress,
             on_run=announce,
         )
-        store.put_summary(res.run_id, "sensitivity", scn.name, res.to_dict())
+        store.put_summary(res.run_id, "sensitivity", summary_subject(scn), res.to_dict())
     if report is not None:
         from standoff.sensitivity.report import write_report
 

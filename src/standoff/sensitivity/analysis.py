@@ -418,6 +418,12 @@ def scenario_version(scenario) -> str:
     return hashlib.sha256(scenario.model_dump_json().encode()).hexdigest()[:12]
 
 
+def summary_subject(scenario) -> str:
+    """Key of a stored result: the scenario's name and version (a result of an edited
+    scenario is not shown as if it were current)."""
+    return f"{scenario.name}:{scenario_version(scenario)}"
+
+
 def run_sensitivity(
     history,
     scenario,

@@ -291,3 +291,15 @@ def briefing_section(res: SensitivityResult) -> str:
         + _pairs_html(res)
         + charts
     )
+
+
+def stored_briefing_section(scenario, db: str | Path | None = None) -> str:
+    """The briefing fragment of the latest stored sensitivity run of this version of
+    ``scenario`` ("" if none)."""
+    from standoff.sensitivity.analysis import summary_subject
+    from standoff.store.duckdb_store import results_db_path
+    from standoff.sweep.store import latest_summary
+
+    path = Path(db) if db is not None else results_db_path()
+    d = latest_summary(path, "sensitivity", summary_subject(scenario))
+    return "" if d is None else briefing_section(SensitivityResult.from_dict(d))
