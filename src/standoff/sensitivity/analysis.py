@@ -42,8 +42,9 @@ from standoff.forecast.summary import EVENT_LABELS
 from standoff.sensitivity.space import Assumption, apply, assumption_space
 
 METHODS = ("sobol", "morris")
-#: points simulated per sweep task (part of a run's spec: fixed, so runs resume exactly)
-CHUNK = 16
+#: about this many points per sweep task (whole Saltelli groups or Morris trajectories; the
+#: chunk is part of a run's spec, so runs resume exactly)
+CHUNK = 20
 #: direction of "better" per event (None: no ranking, e.g. a new UNSC resolution)
 HIGHER_IS_BETTER = {
     "talks": True,
@@ -159,15 +160,25 @@ def evaluate_chunk(context: dict, task: dict, seed: np.random.SeedSequence) -> d
     horizon = max(h for _, h in outputs)
     p = {pid: {output_name(o): [] for o in outputs} for pid in pids}
     se = {pair_name(a, b): {output_name(o): [] for o in outputs} for a, b in pairs(pids)}
+    # a policy's outputs depend only on the model parameters and its own assumptions: points
+    # that differ only in another policy's assumptions (most of a Saltelli group) reuse its
+    # simulation (same inputs and seed: the same numbers, bit for bit)
+    relevant = {
+        pid: [d for d, a in enumerate(space) if a.policy is None or a.policy == pid] for pid in pids
+    }
+    memo: dict = {}
     for row in task["rows"]:
-        m, pols = apply(context["policies"], model, space, np.asarray(row, float))
+        x = np.asarray(row, float)
+        m, pols = apply(context["policies"], model, space, x)
         hit = {}
         for pid in pids:
-            sim = simulate(m, pols[pid], context["paths"], horizon, context["seed"])
+            key = (pid, tuple(x[relevant[pid]].tolist()))
+            if key not in memo:
+                sim = simulate(m, pols[pid], context["paths"], horizon, context["seed"])
+                memo[key] = {o: sim.within(o[0], o[1]) for o in outputs}
             for o in outputs:
-                x = sim.within(o[0], o[1])
-                hit[pid, o] = x
-                p[pid][output_name(o)].append(float(x.mean()))
+                hit[pid, o] = memo[key][o]
+                p[pid][output_name(o)].append(float(memo[key][o].mean()))
         for a, b in pairs(pids):
             for o in outputs:
                 d = hit[b, o].astype(float) - hit[a, o].astype(float)
@@ -495,7 +506,12 @@ def run_sensitivity(
     t0 = time.perf_counter()
     U = sample_unit(space, method, n, seed)
     X = np.column_stack([a.ppf(U[:, d]) for d, a in enumerate(space)])
-    tasks = [{"start": s, "rows": X[s : s + CHUNK].tolist()} for s in range(0, len(X), CHUNK)]
+    # whole Saltelli groups (D + 2 rows) or Morris trajectories (D + 1) per task, about CHUNK
+    # rows, so that the rows that share a policy's simulation are in the same task
+    group = len(space) + (2 if method == "sobol" else 1)
+    chunk = group * max(1, round(CHUNK / group))
+    spec["chunk"] = chunk
+    tasks = [{"start": s, "rows": X[s : s + chunk].tolist()} for s in range(0, len(X), chunk)]
     model = fit_from_scenario(history, scenario)
     context = {
         "model": model,
