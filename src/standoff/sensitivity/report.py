@@ -278,8 +278,10 @@ def briefing_section(res: SensitivityResult) -> str:
     """Briefing fragment: how robust the ranking is to the assumptions (from a stored result)."""
     s = res.spec
     diffs = [pair_name(a, b) for a, b in pairs(s["policies"])]
+    last = diffs[-1]  # the comparison of the last two policies named
     charts = "".join(
         img_tag(sobol_chart(res, o, diffs), f"Sobol indices of {o}")
+        + img_tag(tornado_chart(res, o, last), f"tornado {o} {last}")
         for o in dict.fromkeys(res.indices["output"])
     )
     return (

@@ -8,8 +8,9 @@
   returns), so a task's random numbers do not depend on the backend, the number of workers,
   the order tasks finish in, or which tasks a resumed run still had to do. The same sweep
   gives bit-identical outputs everywhere.
-* **Outputs as data.** Outputs go through JSON (floats round-trip exactly), the form they are
-  stored in, so a fresh output and one read back from the store are the same object.
+* **Outputs as data.** With a store, outputs go through JSON (floats round-trip exactly), the
+  form they are stored in, so a fresh output and one read back from the store are the same
+  object; without one they are returned as the task returned them (pickled from workers).
 * **Backends.** ``local``: with one worker, in this process; with more, a
   ``ProcessPoolExecutor`` (``spawn`` start method; ``fn`` and ``context`` are sent once per
   worker). ``ray``: Ray tasks (``pip install 'standoff[ray]'``); ``address`` connects to an
@@ -53,10 +54,6 @@ def task_seed(seed: int, index: int) -> np.random.SeedSequence:
     return np.random.SeedSequence(int(seed), spawn_key=(int(index),))
 
 
-def _normalise(out: Any) -> Any:
-    return json.loads(dumps(out))
-
-
 # ------------------------------------------------------------------ worker side
 _WORKER: dict[str, Any] = {}
 
@@ -65,14 +62,13 @@ def _init_worker(fn: Callable, context: Any) -> None:
     _WORKER["fn"], _WORKER["context"] = fn, context
 
 
-def _run_one(index: int, task: Any, seed: int) -> tuple[int, str]:
-    out = _WORKER["fn"](_WORKER["context"], task, task_seed(seed, index))
-    return index, dumps(out)
+def _run_one(index: int, task: Any, seed: int) -> tuple[int, Any]:
+    return index, _WORKER["fn"](_WORKER["context"], task, task_seed(seed, index))
 
 
-def _ray_run(payload: tuple[Callable, Any], index: int, task: Any, seed: int) -> tuple[int, str]:
+def _ray_run(payload: tuple[Callable, Any], index: int, task: Any, seed: int) -> tuple[int, Any]:
     fn, context = payload
-    return index, dumps(fn(context, task, task_seed(seed, index)))
+    return index, fn(context, task, task_seed(seed, index))
 
 
 @dataclass
@@ -129,10 +125,12 @@ def run_sweep(
     pending = [i for i in range(n) if i not in results]
     skipped = n - len(pending)
 
-    def receive(i: int, out_json: str) -> None:
+    def receive(i: int, out: Any) -> None:
         if store is not None:
+            out_json = dumps(out)
             store.commit(run_id, i, dumps(tasks[i]), out_json, *versions)
-        results[i] = json.loads(out_json)
+            out = json.loads(out_json)
+        results[i] = out
         if on_commit is not None:
             on_commit(i)
 
@@ -151,7 +149,7 @@ def run_sweep(
                     raise SweepTaskError(
                         f"sweep task {i} failed: {type(exc).__name__}: {exc}"
                     ) from exc
-                receive(i, dumps(out))
+                receive(i, out)
                 bar.advance()
         else:
             _run_pool(fn, context, tasks, pending, int(seed), workers, receive, bar)
@@ -190,14 +188,14 @@ def _run_pool(fn, context, tasks, pending, seed, workers, receive, bar) -> None:
                 for fut in finished:
                     i = running.pop(fut)
                     try:
-                        _, out_json = fut.result()
+                        _, out = fut.result()
                     except StandoffError:
                         raise
                     except Exception as exc:
                         raise SweepTaskError(
                             f"sweep task {i} failed: {type(exc).__name__}: {exc}"
                         ) from exc
-                    receive(i, out_json)
+                    receive(i, out)
                     bar.advance()
                     submit_next()
         except BaseException:
@@ -260,7 +258,7 @@ def _run_ray(fn, context, tasks, pending, seed, workers, address, receive, bar) 
             for ref in ready:
                 i = running.pop(ref)
                 try:
-                    _, out_json = ray.get(ref)
+                    _, out = ray.get(ref)
                 except Exception as exc:
                     cause = getattr(exc, "cause", None) or exc
                     if isinstance(cause, StandoffError):
@@ -268,7 +266,7 @@ def _run_ray(fn, context, tasks, pending, seed, workers, address, receive, bar) 
                     raise SweepTaskError(
                         f"sweep task {i} failed: {type(cause).__name__}: {cause}"
                     ) from exc
-                receive(i, out_json)
+                receive(i, out)
                 bar.advance()
                 submit_next()
     finally:

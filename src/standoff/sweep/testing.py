@@ -43,7 +43,7 @@ def noisy(context: dict, task: dict, seed: np.random.SeedSequence) -> dict:
     if context.get("sleep"):
         time.sleep(float(context["sleep"]))
     x = rng.normal(task["mu"], 1.0, size=int(context.get("size", 5)))
-    return {"mean": float(x.mean()), "draws": x}
+    return {"mean": float(x.mean()), "draws": x.tolist()}
 
 
 def main(argv: list[str] | None = None) -> int:
