@@ -16,7 +16,9 @@ on the compared policies), the sweep
    for each policy and each policy difference (later minus earlier in ``policies``): the
    first-order and total Sobol indices with bootstrap confidence intervals (or Morris mu*,
    sigma), conditional means for a tornado chart, the share of the sampled space in which
-   each policy is best, and the assumptions that flip a pairwise ranking.
+   each policy is best, and the assumptions that flip a pairwise ranking (the later policy is
+   better in under 40% of the points where the assumption lies in the lowest third of its
+   range and in over 60% where it lies in the highest third, or the reverse).
 
 **Common random numbers.** Every point and every policy is simulated with the same seed (the
 sweep seed), as ``standoff compare --seed S`` does, so outputs differ between points only
@@ -56,6 +58,9 @@ HIGHER_IS_BETTER = {
     "war": False,
     "resolution": None,
 }
+#: an assumption flips a ranking when the later policy is better in under 40% of the points
+#: where the assumption is in one third of its range and in over 60% where it is in the other
+FLIP_MARGIN = 0.1
 #: bound on the work of one run: points x policies x paths simulated
 MAX_PATHS_TOTAL = 200_000_000
 MORRIS_LEVELS = 4
@@ -409,7 +414,10 @@ def analyse(
                         "label": asm.label,
                         "share_low": lo_share,
                         "share_high": hi_share,
-                        "flips": bool((lo_share - 0.5) * (hi_share - 0.5) < 0),
+                        "flips": bool(
+                            min(lo_share, hi_share) < 0.5 - FLIP_MARGIN
+                            and max(lo_share, hi_share) > 0.5 + FLIP_MARGIN
+                        ),
                     }
                 )
     return SensitivityResult(

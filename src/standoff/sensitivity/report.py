@@ -214,8 +214,8 @@ def render_report(res: SensitivityResult) -> str:
         "<h2>Summary</h2><p class='note'>For each pair: the share of the sampled assumption space in which the "
         "second policy does better (higher for talks, summits and agreements; lower for tests, collapses and war), "
         "the assumptions with the largest total Sobol index of the difference, and the assumptions whose range "
-        "flips the ranking (better in under half of the points where the assumption is in the lowest third of its "
-        "range and in over half where it is in the highest third, or the reverse).</p>"
+        "flips the ranking (better in under 40% of the points where the assumption is in the lowest third of its "
+        "range and in over 60% where it is in the highest third, or the reverse).</p>"
         + _pairs_html(res)
     )
     outputs = list(dict.fromkeys(res.indices["output"]))
