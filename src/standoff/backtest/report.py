@@ -10,7 +10,6 @@ the code version, the data version and the seed, so that two versions can be com
 from __future__ import annotations
 
 import hashlib
-import html
 import json
 from importlib import resources
 from pathlib import Path
@@ -27,8 +26,7 @@ from standoff.backtest.core import BINARY
 from standoff.errors import UsageError
 from standoff.history.charts import figure_png, img_tag
 from standoff.history.schema import to_csv_text
-
-e = html.escape
+from standoff.templates import render
 
 
 def code_version() -> str:
@@ -124,16 +122,11 @@ def _over_time_chart(ff: pd.DataFrame, h: int) -> plt.Figure:
 
 
 def render_report(result: dict) -> str:
+    """The self-contained HTML report (template ``backtest_report.html``)."""
     from standoff.backtest.scores import murphy
 
     ff = forecast_frame(result)
-    parts = [
-        f"<p>{result['n_forecast']} origins from {e(result['origins'][0])} to {e(result['origins'][-1])}, "
-        f"horizons {e(', '.join(map(str, result['horizons'])))} months, {result['paths']} paths, seed "
-        f"{result['seed']}, refit {e(result['refit'])}; {result['seconds']:.0f} s "
-        f"({result['seconds_per_origin']:.2f} s per origin). Code {e(result.get('code_version', ''))}, "
-        f"data {e(result.get('data_version', ''))}.</p>"
-    ]
+    horizons = []
     for h in result["horizons"]:
         hs = str(h)
         rows = []
@@ -141,56 +134,42 @@ def render_report(result: dict) -> str:
             s = result["scores"].get(t, {}).get(hs)
             if not s or not s.get("n"):
                 continue
-            cells = [f"<td>{e(t)}</td><td>{s['n']}</td><td>{s['events']}</td>"]
-            cells += [
-                f"<td>{s['brier'][m]:.3f}</td>" for m in ("standoff", "climatology", "persistence")
-            ]
+            skill = []
             for b in ("climatology", "persistence"):
                 sk = s["skill"][b]
                 lo, hi = sk["skill_interval"]
                 beats = "yes" if lo > 0 else ("no" if hi < 0 else "unclear")
-                cells.append(f"<td>{sk['skill']:+.2f} [{lo:+.2f}, {hi:+.2f}] ({beats})</td>")
-            m = s.get("murphy", {}).get("standoff")
-            if m:
-                cells.append(
-                    f"<td>{m['reliability']:.3f} / {m['resolution']:.3f} / {m['uncertainty']:.3f}</td>"
-                )
-            rows.append("<tr>" + "".join(cells) + "</tr>")
-        parts.append(
-            f"<h3>{h}-month binary targets</h3><table><thead><tr><th>target</th><th>n</th><th>events</th>"
-            "<th>Brier standoff</th><th>climatology</th><th>persistence</th>"
-            "<th>skill vs climatology [90%]</th><th>skill vs persistence [90%]</th>"
-            "<th>Murphy: reliability / resolution / uncertainty</th></tr></thead>"
-            f"<tbody>{''.join(rows)}</tbody></table>"
-        )
+                skill.append({"skill": sk["skill"], "lo": lo, "hi": hi, "beats": beats})
+            rows.append(
+                {
+                    "target": t,
+                    "n": s["n"],
+                    "events": s["events"],
+                    "brier": [s["brier"][m] for m in ("standoff", "climatology", "persistence")],
+                    "skill": skill,
+                    "murphy": s.get("murphy", {}).get("standoff"),
+                }
+            )
+        count = None
         c = result["scores"].get("launches", {}).get(hs)
         if c and c.get("n"):
             sk = c["skill"]["intercept"]
             lo, hi = sk["skill_interval"]
-            parts.append(
-                f"<p><b>Launch count ({h} months)</b>: CRPS standoff {c['crps']['standoff']:.2f}, "
-                f"intercept-only {c['crps']['intercept']:.2f}; skill {sk['skill']:+.2f} [{lo:+.2f}, {hi:+.2f}]; "
-                f"coverage of the 50% interval {c['coverage']['50']:.0%}, of the 90% interval "
-                f"{c['coverage']['90']:.0%} (n = {c['n']}).</p>"
-            )
-        w = result["war"][hs]
-        parts.append(
-            f"<p><b>War</b>: mean forecast {100 * w['mean_forecast']:.2f}% within {h} months; not scored: "
-            f"{e(w['why'])}.</p>"
+            count = {**c, "skill": sk["skill"], "lo": lo, "hi": hi}
+        horizons.append(
+            {
+                "h": h,
+                "rows": rows,
+                "count": count,
+                "war": result["war"][hs],
+                "reliability": img_tag(
+                    figure_png(_reliability_chart(ff, h, murphy)), "reliability diagrams"
+                ),
+                "over_time": img_tag(figure_png(_over_time_chart(ff, h)), "score over time"),
+            }
         )
-        parts.append(img_tag(figure_png(_reliability_chart(ff, h, murphy)), "reliability diagrams"))
-        parts.append(img_tag(figure_png(_over_time_chart(ff, h)), "score over time"))
-    body = "".join(parts)
-    return (
-        "<!doctype html><html lang='en'><head><meta charset='utf-8'><title>standoff track record</title>"
-        "<style>body{font-family:system-ui,sans-serif;max-width:1150px;margin:2em auto;padding:0 1em}"
-        "table{border-collapse:collapse;font-size:12px;width:100%}th,td{border:1px solid #ddd;padding:3px 6px}"
-        "th{background:#f4f4f4}</style></head><body><h1>standoff: rolling-origin track record</h1>"
-        "<p>Each origin's forecast reads only the history as of the end of the previous month; baselines "
-        "(climatology: expanding-window base rate; persistence: did it happen in the last h months; "
-        "intercept-only count model) are scored on exactly the same origins. Skill = 1 - Brier(standoff) / "
-        "Brier(baseline); intervals are 90% moving-block bootstrap intervals over origins.</p>"
-        f"{body}</body></html>"
+    return render(
+        "backtest_report.html", title="standoff track record", r=result, horizons=horizons
     )
 
 
@@ -267,10 +246,6 @@ def store_result(result: dict, db_path: str | Path) -> str:
     return run_id
 
 
-def _num(v) -> str:
-    return "-" if v is None or not np.isfinite(v) else f"{v:+.2f}"
-
-
 def latest_run_section(history, report_link: str | None = None, db: Path | None = None) -> str:
     """Briefing fragment: the latest stored backtest on this data version, if any."""
     from standoff.store.duckdb_store import results_db_path
@@ -306,17 +281,21 @@ def latest_run_section(history, report_link: str | None = None, db: Path | None 
         sk = d[d["metric"] == "skill"].set_index("model")["value"]
         base = "intercept" if t == "launches" else "climatology"
         rows.append(
-            f"<tr><td>{e(t)}</td><td>{metric}</td><td>{val.get('standoff', float('nan')):.3f}</td>"
-            f"<td>{val.get(base, float('nan')):.3f}</td>"
-            f"<td>{_num(sk.get('skill_vs_' + base))}</td>"
-            f"<td>{_num(sk.get('skill_vs_persistence'))}</td></tr>"
+            {
+                "target": t,
+                "metric": metric,
+                "standoff": val.get("standoff", float("nan")),
+                "baseline": val.get(base, float("nan")),
+                "skill_base": sk.get("skill_vs_" + base),
+                "skill_persistence": sk.get("skill_vs_persistence"),
+            }
         )
-    link = f" Full report: <a href='{e(report_link)}'>{e(report_link)}</a>." if report_link else ""
-    return (
-        f"<p>Rolling-origin backtest, origins {e(str(r['origins_from']))} to {e(str(r['origins_to']))}, "
-        f"{int(r['paths'])} paths, seed {int(r['seed'])}, code {e(str(r['code_version']))}, data "
-        f"{e(str(r['data_version']))}. Skill = 1 - score / baseline score (12-month targets).{link}</p>"
-        "<table><thead><tr><th>target</th><th>score</th><th>standoff</th><th>baseline</th>"
-        "<th>skill vs climatology / intercept</th><th>skill vs persistence</th></tr></thead>"
-        f"<tbody>{''.join(rows)}</tbody></table>"
-    )
+    run_info = {
+        "origins_from": str(r["origins_from"]),
+        "origins_to": str(r["origins_to"]),
+        "paths": int(r["paths"]),
+        "seed": int(r["seed"]),
+        "code_version": str(r["code_version"]),
+        "data_version": str(r["data_version"]),
+    }
+    return render("sections/track_record.html", run=run_info, rows=rows, report_link=report_link)

@@ -1,18 +1,17 @@
 """HTML section of the briefing: every bargaining model's forecast per scenario issue.
 
 :func:`briefing_section` is pure (no files written, no network) and returns a
-self-contained HTML fragment: inline styles only, charts as base64 PNGs, no scripts.
+self-contained HTML fragment (template ``sections/bargaining.html``): inline styles only, charts as base64 PNGs, no scripts.
 """
 
 from __future__ import annotations
-
-import html
 
 import numpy as np
 
 from standoff.bargaining.baselines import compromise
 from standoff.bargaining.inputs import from_scenario
 from standoff.bargaining.models import DEFAULT_MODEL, forecast
+from standoff.templates import render
 
 __all__ = ["briefing_section"]
 
@@ -25,9 +24,6 @@ _ROWS = (
     ("mean", "Unweighted mean"),
     ("status-quo", "Status quo"),
 )
-
-_CSS_T = "border-collapse:collapse;margin:0.4em 0 1em 0;font-size:0.92em"
-_CSS_C = "border:1px solid #ccc;padding:2px 8px"
 
 
 def _num(v: float | None) -> str:
@@ -48,33 +44,11 @@ def briefing_section(scenario, *, charts: bool = True, ensemble: int = 0, seed: 
         scenario = load_scenario(scenario)
     from standoff.bargaining.ensemble import run_ensemble
 
-    out = [
-        '<section class="bargaining">',
-        "<h2>Bargaining: where do the negotiations settle?</h2>",
-        "<p>Each issue is a scale between the two stated ends. The <b>compromise model</b> "
-        "(capability x salience weighted mean of the positions) is the default forecast: on "
-        "real decisions with known outcomes it is as accurate as the dynamic models "
-        "(Achen 2006). The expected utility model (Bueno de Mesquita; Scholz et al. 2011) "
-        "shows who pressures whom and whether positions converge or oscillate. Positions, "
-        "saliences and capabilities are from the scenario "
-        f"<code>{html.escape(scenario.name)}</code> (as of {scenario.as_of}); most are "
-        "analyst assumptions with their rationale in the scenario file.</p>",
-    ]
+    issues = []
     for prob in from_scenario(scenario):
         issue = scenario.issue(prob.name)
         lo, hi = prob.scale
-        out.append(f"<h3>{html.escape(issue.title)}</h3>")
-        if issue.question:
-            out.append(f"<p><i>{html.escape(issue.question)}</i></p>")
-        out.append(
-            f"<p>{lo:g} = {html.escape(issue.scale.low)}; {hi:g} = "
-            f"{html.escape(issue.scale.high)}.</p>"
-        )
-        head = f"<th style='{_CSS_C}'>model</th><th style='{_CSS_C}'>forecast</th>"
-        if ensemble:
-            head += f"<th style='{_CSS_C}'>5-95% (ensemble of {ensemble})</th>"
-        head += f"<th style='{_CSS_C}'>notes</th>"
-        rows = [f"<table style='{_CSS_T}'><tr>{head}</tr>"]
+        rows = []
         eum_fc = None
         for key, label in _ROWS:
             fc = forecast(prob, key)
@@ -93,49 +67,58 @@ def briefing_section(scenario, *, charts: bool = True, ensemble: int = 0, seed: 
                     note = "disagreement point: worst end of the scale"
                     if prob.status_quo is not None:
                         note += " (no point improves on the status quo for every actor)"
-            style = _CSS_C + (";font-weight:bold" if key == DEFAULT_MODEL else "")
-            cells = [
-                f"<td style='{style}'>{html.escape(label)}</td>",
-                f"<td style='{style};text-align:right'>{_num(fc.value)}</td>",
-            ]
-            if ensemble:
-                rng = ""
-                if key not in ("status-quo",):
-                    e = run_ensemble(prob, key, n=ensemble, seed=seed)
-                    rng = f"{_num(e.quantiles['0.05'])} to {_num(e.quantiles['0.95'])}"
-                cells.append(f"<td style='{_CSS_C};text-align:right'>{rng}</td>")
-            cells.append(f"<td style='{_CSS_C}'>{html.escape(note)}</td>")
-            rows.append("<tr>" + "".join(cells) + "</tr>")
-        rows.append("</table>")
-        out.extend(rows)
+            rng = ""
+            if ensemble and key not in ("status-quo",):
+                e = run_ensemble(prob, key, n=ensemble, seed=seed)
+                rng = f"{_num(e.quantiles['0.05'])} to {_num(e.quantiles['0.95'])}"
+            rows.append(
+                {
+                    "label": label,
+                    "value": fc.value,
+                    "note": note,
+                    "range": rng,
+                    "default": key == DEFAULT_MODEL,
+                }
+            )
+        challenges = []
         if eum_fc is not None and eum_fc.eum is not None:
             ev = eum_fc.eum.events()
             acc = ev[ev["accepted"]] if len(ev) else ev
             if len(acc):
                 top = acc.sort_values("challenger_eu", ascending=False).head(3)
-                items = "".join(
-                    f"<li>round {int(r['round'])}: {html.escape(str(r['challenger']))} pressures "
-                    f"{html.escape(str(r['target']))} ({r['kind']}, {r['outcome']}; "
-                    f"EU {r['challenger_eu']:.2f})</li>"
+                challenges = [
+                    {
+                        "round": int(r["round"]),
+                        "challenger": str(r["challenger"]),
+                        "target": str(r["target"]),
+                        "kind": r["kind"],
+                        "outcome": r["outcome"],
+                        "eu": r["challenger_eu"],
+                    }
                     for _, r in top.iterrows()
-                )
-                out.append(f"<p>Strongest accepted challenges (clean EUM):</p><ul>{items}</ul>")
-        out.append(
-            f"<p>Compromise model: {_num(compromise(prob))}. Actors: "
-            + ", ".join(
-                f"{html.escape(a)} {prob.position[k]:g} (s={prob.salience[k]:.1f})"
-                for k, a in enumerate(prob.actors)
-            )
-            + ".</p>"
-        )
+                ]
+        chart = None
         if charts and eum_fc is not None:
             from standoff.bargaining.chart import png_data_uri, trajectory_png
 
             eum_fc.details["extra_lines"] = {}
-            img = png_data_uri(trajectory_png(eum_fc, width=6.5, height=3.2))
-            out.append(
-                f"<img alt='EUM position trajectories: {html.escape(prob.name)}' "
-                f"style='max-width:100%' src='{img}'>"
-            )
-    out.append("</section>")
-    return "\n".join(out)
+            chart = png_data_uri(trajectory_png(eum_fc, width=6.5, height=3.2))
+        issues.append(
+            {
+                "issue": issue,
+                "name": prob.name,
+                "lo": lo,
+                "hi": hi,
+                "rows": rows,
+                "challenges": challenges,
+                "compromise": compromise(prob),
+                "actors": [
+                    f"{a} {prob.position[k]:g} (s={prob.salience[k]:.1f})"
+                    for k, a in enumerate(prob.actors)
+                ],
+                "chart": chart,
+            }
+        )
+    return render(
+        "sections/bargaining.html", scenario=scenario, issues=issues, ensemble=ensemble
+    ).strip()

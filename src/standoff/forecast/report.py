@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import html
-
 import matplotlib
 
 matplotlib.use("Agg")
@@ -14,6 +12,7 @@ import pandas as pd
 from standoff.dynamics.simulate import Simulation
 from standoff.forecast.summary import EVENT_LABELS, compare_policies, summarise
 from standoff.history.charts import figure_png, img_tag
+from standoff.templates import render
 
 BRIEF_PATHS = 5000
 BRIEF_HORIZON = 24
@@ -25,8 +24,6 @@ BRIEF_POLICIES = (
     "freeze-for-freeze",
     "reassurance-first",
 )
-
-e = html.escape
 
 
 def fan_chart(sim: Simulation) -> plt.Figure:
@@ -62,62 +59,29 @@ def briefing_section(history, scenario) -> str:
     out, sims = compare_policies(history, scenario, ids, BRIEF_HORIZON, BRIEF_PATHS, BRIEF_SEED)
     base = sims[ids[0]]
     summ = summarise(base)
-    ks = ["3", "6", "12", "24"]
-    rows = "".join(
-        "<tr><td>"
-        + e(v["label"])
-        + "</td>"
-        + "".join(f"<td>{100 * v[k]['p']:.1f}% ± {100 * v[k]['se']:.1f}</td>" for k in ks)
-        + "</tr>"
-        for v in summ["events"].values()
-    )
-    la = "".join(
-        f"<tr><td>{r['months']}</td><td>{r['mean']:.1f}</td><td>{r['q05']:.0f}</td><td>{r['q25']:.0f}</td>"
-        f"<td>{r['q50']:.0f}</td><td>{r['q75']:.0f}</td><td>{r['q95']:.0f}</td></tr>"
-        for r in summ["launches"]
-    )
-    oc = ", ".join(f"{k} {100 * v['p']:.1f}%" for k, v in summ["outcomes_at_horizon"].items())
-    head = "".join(f"<th>{e(p)}</th>" for p in ids)
-    crows = []
+    compare = []
     for ev, label in EVENT_LABELS.items():
         cells = []
         for p in ids:
             pr = out["policies"][p]["events"][ev]["24"]["p"]
-            if p == ids[0]:
-                cells.append(f"<td>{100 * pr:.1f}%</td>")
-            else:
-                d = out["differences"][p][ev]["24"]
-                cells.append(
-                    f"<td>{100 * pr:.1f}% ({100 * d['diff']:+.1f} ± {100 * d['se']:.1f})</td>"
-                )
-        crows.append(f"<tr><td>{e(label)}</td>{''.join(cells)}</tr>")
-    notes = "".join(f"<li>{e(n)}</li>" for n in summ["notes"])
-    pol_desc = "".join(
-        f"<li><b>{e(p.id)}</b>: {e(p.description or p.title)}</li>"
-        for p in scenario.policies
-        if p.id in ids
+            d = None if p == ids[0] else out["differences"][p][ev]["24"]
+            cells.append({"p": pr, "diff": None if d is None else d["diff"], "se": d and d["se"]})
+        compare.append((label, cells))
+    return render(
+        "sections/forecast.html",
+        as_of=out["as_of"],
+        paths=BRIEF_PATHS,
+        horizon=BRIEF_HORIZON,
+        seed=BRIEF_SEED,
+        summ=summ,
+        outcomes=", ".join(
+            f"{k} {100 * v['p']:.1f}%" for k, v in summ["outcomes_at_horizon"].items()
+        ),
+        fan=img_tag(figure_png(fan_chart(base)), "fan charts"),
+        ids=ids,
+        policies=[p for p in scenario.policies if p.id in ids],
+        compare=compare,
     )
-    return f"""
-<p>The monthly model is fitted on the record as of {e(out["as_of"])} (1994 onwards; components and their
-standard errors: <code>standoff forecast --json</code>; associations: <code>standoff evidence</code>) and
-simulated {BRIEF_PATHS} times for {BRIEF_HORIZON} months from {e(summ["first_month"])} (seed {BRIEF_SEED}),
-with parameter uncertainty drawn per path. ± is the Monte Carlo standard error.</p>
-<ul class="note">{notes}</ul>
-<h4>Status quo: probability of at least one event within k months</h4>
-<table><thead><tr><th>event</th><th>3 months</th><th>6 months</th><th>12 months</th><th>24 months</th></tr></thead>
-<tbody>{rows}</tbody></table>
-<h4>Missiles launched per year</h4>
-<table><thead><tr><th>months</th><th>mean</th><th>5%</th><th>25%</th><th>median</th><th>75%</th><th>95%</th></tr></thead>
-<tbody>{la}</tbody></table>
-<p>At the horizon: {e(oc)}.</p>
-{img_tag(figure_png(fan_chart(base)), "fan charts")}
-<h4>Policies compared (24 months; differences vs {e(ids[0])}, paired s.e., common random numbers)</h4>
-<ul class="note">{pol_desc}</ul>
-<table><thead><tr><th>event</th>{head}</tr></thead><tbody>{"".join(crows)}</tbody></table>
-<p class="note">Effects of sanctions steps run through the fitted model; the other policy effects are the
-stated assumptions in the scenario file (each with its rationale). War has never occurred in the fitting
-window: its level is the documented prior (militarised-dispute onsets x escalation probability), not a fit.</p>
-"""
 
 
 SCORECARD_AS_OF = "2018-01-01"
@@ -143,14 +107,14 @@ def scorecard_2018(history, paths: int = BRIEF_PATHS, seed: int = BRIEF_SEED) ->
     panel = history.monthly.set_index("month")
     rows = []
     for ev, label, col in SCORECARD_EVENTS:
-        cells = [f"<td>{e(label)}</td>"]
+        years = []
         for y, sl in ((2018, slice(0, 12)), (2019, slice(12, 24))):
             p = float(sim.events[ev][sl].any(axis=0).mean())
             obs = panel.loc[f"{y}-01" : f"{y}-12", col].astype(float)
             happened = "unknown" if obs.isna().any() else ("yes" if obs.sum() > 0 else "no")
             brier = "" if happened == "unknown" else f"{(p - (happened == 'yes')) ** 2:.3f}"
-            cells.append(f"<td>{100 * p:.0f}%</td><td>{happened}</td><td>{brier}</td>")
-        rows.append("<tr>" + "".join(cells) + "</tr>")
+            years.append({"p": p, "happened": happened, "brier": brier})
+        rows.append((label, years))
     la = []
     for y, sl in ((2018, slice(0, 12)), (2019, slice(12, 24))):
         tot = sim.launches[sl].sum(axis=0)
@@ -159,10 +123,11 @@ def scorecard_2018(history, paths: int = BRIEF_PATHS, seed: int = BRIEF_SEED) ->
         la.append(
             f"{y}: median {q[1]:.0f} (90% interval {q[0]:.0f}-{q[2]:.0f}), actual {actual:.0f}"
         )
-    return f"""
-<p>What the model said on {SCORECARD_AS_OF} (fitted on the record to that date only; {paths} paths,
-seed {seed}) about 2018 and 2019, next to what happened. Brier = (forecast - outcome)^2, lower is better.</p>
-<table><thead><tr><th>event</th><th>P(in 2018)</th><th>happened</th><th>Brier</th>
-<th>P(in 2019)</th><th>happened</th><th>Brier</th></tr></thead><tbody>{"".join(rows)}</tbody></table>
-<p>Missiles launched: {e("; ".join(la))}.</p>
-"""
+    return render(
+        "sections/scorecard.html",
+        as_of=SCORECARD_AS_OF,
+        paths=paths,
+        seed=seed,
+        rows=rows,
+        launches=la,
+    )

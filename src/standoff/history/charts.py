@@ -8,7 +8,6 @@ embedded and the data sources under it.
 from __future__ import annotations
 
 import base64
-import html
 import io
 from collections.abc import Callable
 from pathlib import Path
@@ -22,6 +21,7 @@ import pandas as pd
 
 from standoff.errors import UsageError
 from standoff.history.schema import MISSILE_TYPES
+from standoff.templates import Markup, environment, render
 
 TYPE_COLOURS = {
     "SRBM": "#4c72b0",
@@ -252,11 +252,10 @@ def figure_png(fig: plt.Figure, dpi: int = 110) -> bytes:
     return buf.getvalue()
 
 
-def img_tag(png: bytes, alt: str) -> str:
+def img_tag(png: bytes, alt: str) -> Markup:
+    """``<img>`` with the PNG embedded (the ``png`` macro of the shared templates)."""
     b64 = base64.b64encode(png).decode("ascii")
-    return (
-        f'<img alt="{html.escape(alt)}" src="data:image/png;base64,{b64}" style="max-width:100%">'
-    )
+    return environment().get_template("_macros.html").module.png(b64, alt)
 
 
 def save_chart(h, kind: str, out: str | Path) -> Path:
@@ -274,16 +273,15 @@ def save_chart(h, kind: str, out: str | Path) -> Path:
         table = CHARTS[kind][1]
         srcs = sorted({s for cell in h.tables[table]["sources"] for s in str(cell).split("; ")})
         cites = h.tables["sources"].set_index("id")["citation"]
-        items = "".join(
-            f"<li><b>{html.escape(s)}</b>: {html.escape(str(cites.get(s, '')))}</li>" for s in srcs
-        )
         as_of = f" as of {h.as_of_date.date()}" if h.as_of_date is not None else ""
-        tmp.write_text(
-            f"<!doctype html><meta charset='utf-8'><title>standoff: {kind}</title>"
-            f"<body style='font-family:sans-serif;max-width:1100px;margin:auto'>"
-            f"<h2>{html.escape(kind)}{html.escape(as_of)}</h2>{img_tag(png, kind)}"
-            f"<h3>Sources</h3><ul style='font-size:12px'>{items}</ul></body>",
-            encoding="utf-8",
+        page = render(
+            "chart_page.html",
+            title=f"standoff: {kind}",
+            kind=kind,
+            as_of=as_of,
+            b64=base64.b64encode(png).decode("ascii"),
+            sources=[(s, str(cites.get(s, ""))) for s in srcs],
         )
+        tmp.write_text(page, encoding="utf-8")
     tmp.replace(out)
     return out

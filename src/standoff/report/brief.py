@@ -26,8 +26,7 @@ from standoff.history.claims import ClaimsFile, evaluate_claims
 from standoff.history.core import History
 from standoff.history.schema import MEASURES
 from standoff.scenario import Scenario
-
-e = html.escape
+from standoff.templates import Markup, environment, render
 
 
 @dataclass
@@ -136,24 +135,24 @@ def key_numbers(h: History) -> dict:
     }
 
 
-def _table(df: pd.DataFrame, cols: list[str], headers: list[str] | None = None) -> str:
-    head = "".join(f"<th>{e(h)}</th>" for h in (headers or cols))
-    body = []
+def _rows(df: pd.DataFrame, cols: list[str]) -> list[dict[str, str]]:
+    """Table cells as text: dates as YYYY-MM-DD, missing as empty."""
+    out = []
     for _, r in df.iterrows():
-        cells = []
+        row = {}
         for c in cols:
             v = r[c]
             if isinstance(v, pd.Timestamp):
                 v = "" if pd.isna(v) else str(v.date())
             elif v is None or (isinstance(v, float) and pd.isna(v)) or v is pd.NA:
                 v = ""
-            cells.append(f"<td>{e(str(v))}</td>")
-        body.append("<tr>" + "".join(cells) + "</tr>")
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+            row[c] = str(v)
+        out.append(row)
+    return out
 
 
-def _caps_note(regime: pd.DataFrame) -> str:
-    caps = [
+def _caps(regime: pd.DataFrame) -> list[str]:
+    return [
         f"{label} capped at {regime.attrs[key]:,} barrels a year"
         for key, label in (
             ("refined_petroleum_cap_bbl", "refined petroleum"),
@@ -161,7 +160,6 @@ def _caps_note(regime: pd.DataFrame) -> str:
         )
         if regime.attrs.get(key)
     ]
-    return f"<p>Oil: {'; '.join(caps)}.</p>" if caps else "<p>No UNSC oil cap in force.</p>"
 
 
 def _chart(h: History, kind: str) -> str:
@@ -180,47 +178,27 @@ def _claims_section(ctx: BriefContext) -> str:
             says = "; ".join(f"{c['label']}: {c['value']}" for c in r["context"])
         if r["verdict"] == "not checkable" and r["reason"]:
             says = (says + ". " if says else "") + r["reason"]
-        cls = r["verdict"].replace(" ", "-")
-        rows.append(
-            f"<tr><td>{e(r['text'])}</td><td class='{cls}'>{e(r['verdict'])}</td><td>{e(says)}</td></tr>"
-        )
-    return (
-        f"<p>{e(ctx.claims.title)}, checked against the history as of {ctx.claims.as_of}. "
-        "Each claim's query, comparator and tolerance are in the claims file.</p>"
-        "<table><thead><tr><th>claim</th><th>verdict</th><th>what the data give</th></tr></thead>"
-        f"<tbody>{''.join(rows)}</tbody></table>"
-    )
+        rows.append({"text": r["text"], "verdict": r["verdict"], "says": says})
+    return render("sections/claims.html", title=ctx.claims.title, as_of=ctx.claims.as_of, rows=rows)
 
 
 def _scenario_section(ctx: BriefContext) -> str:
     s = ctx.scenario
     if s is None:
         return ""
-    parts = [
-        f"<p><b>{e(s.title)}</b> (scenario <code>{e(s.name)}</code>, as of {s.as_of}). "
-        f"{e(s.description or '')}</p>"
-    ]
     values = s.sourced_values()
-    n_src = sum(v.source is not None for _, v in values)
-    parts.append(
-        f"<p>{len(values)} values: {n_src} with a source, {len(values) - n_src} analyst assumptions "
-        "(each with its rationale; see <code>standoff scenario show</code>).</p>"
-    )
-    actors = pd.DataFrame(
-        [
-            {
-                "id": a.id,
-                "name": a.name,
-                "capability": f"{a.capability.value:g}",
-                "provenance": a.capability.source
-                or "assumption: " + (a.capability.assumption or ""),
-            }
-            for a in s.actors
-        ]
-    )
-    parts.append(_table(actors, list(actors.columns)))
-    for issue in s.issues:
-        df = pd.DataFrame(
+    actors = [
+        {
+            "id": a.id,
+            "name": a.name,
+            "capability": f"{a.capability.value:g}",
+            "provenance": a.capability.source or "assumption: " + (a.capability.assumption or ""),
+        }
+        for a in s.actors
+    ]
+    issues = [
+        (
+            issue,
             [
                 {
                     "actor": a,
@@ -230,18 +208,22 @@ def _scenario_section(ctx: BriefContext) -> str:
                     or "assumption: " + (st.position.assumption or ""),
                 }
                 for a, st in issue.positions.items()
-            ]
+            ],
         )
-        parts.append(
-            f"<h4>{e(issue.title)}</h4><p>{e(issue.question or '')} Scale {issue.scale.min:g} = "
-            f"{e(issue.scale.low)}; {issue.scale.max:g} = {e(issue.scale.high)}.</p>"
-            + _table(df, list(df.columns))
-        )
-    return "".join(parts)
+        for issue in s.issues
+    ]
+    return render(
+        "sections/scenario.html",
+        s=s,
+        n_values=len(values),
+        n_sourced=sum(v.source is not None for _, v in values),
+        actors=actors,
+        issues=issues,
+    )
 
 
 def build_briefing(ctx: BriefContext) -> tuple[str, dict]:
-    """Render the briefing; returns (html, key numbers)."""
+    """Render the briefing (template ``briefing.html``); returns (html, key numbers)."""
     h = ctx.history
     k = key_numbers(h)
     sa = h.tables["sanctions"].copy()
@@ -255,54 +237,30 @@ def build_briefing(ctx: BriefContext) -> tuple[str, dict]:
         level=lambda d: d["level"].map({1: "partial", 2: "comprehensive"})
     )
     leaders_txt = ", ".join(f"{n} {c}" for n, c in k["missiles_by_leader"].items())
+    hist_t = environment().get_template("sections/history.html").module
+    charts = {
+        kind: _chart(h, kind)
+        for kind in ("launches-by-year", "launches-by-leader", "launches-by-type")
+    }
     sections = [
-        (
-            "Key numbers",
-            f"""
-<ul>
-<li><b>{k["missiles"]}</b> missiles tested (CNS/NTI unit: one per missile) from 1984 to {k["launches_through"]}
-({leaders_txt}); {k["icbm"]} ICBMs; last launch in the data {k["last_launch"]}.</li>
-<li>Through 2017 Kim Jong Un's missiles were <b>{k["kju_ratio_through_2017"]}x</b> those of his father and
-grandfather combined.</li>
-<li><b>{k["nuclear_tests"]}</b> nuclear tests, the last on {k["last_nuclear_test"]}.</li>
-<li><b>{k["resolutions_adopted"]}</b> UNSC resolutions on the file ({k["sanctions_resolutions"]} adding sanctions or
-designations), {k["vetoed_drafts"]} vetoed drafts; {k["sanctions_categories_in_force"]} of
-{k["sanctions_categories_total"]} measure categories in force.</li>
-<li>{k["summits"]} summits and {k["agreements"]} agreements since 1994; last talks or summit with the US or the ROK:
-{e(k["last_talks"]["event"]) if k["last_talks"] else "none"} ({k["last_talks"]["date"] if k["last_talks"] else ""}).</li>
-</ul>""",
-        ),
-        (
-            "Missile tests",
-            _chart(h, "launches-by-year")
-            + "<div class='row'>"
-            + _chart(h, "launches-by-leader")
-            + _chart(h, "launches-by-type")
-            + "</div>"
-            + "<p class='note'>2025-2026 rows are preliminary upstream; counts after the last CNS update are unknown, "
-            "not zero.</p>",
-        ),
+        ("Key numbers", render("sections/key_numbers.html", k=k, leaders_txt=leaders_txt)),
+        ("Missile tests", hist_t.missiles(charts)),
         (
             "Sanctions",
-            _chart(h, "sanctions")
-            + "<p class='note'>Index: equal-weight share of measure categories in force, 1 = partial, 2 = comprehensive "
-            "(a standoff formalisation; see the README).</p>"
-            + _table(sa, ["document", "date", "status", "vote", "trigger", "measures"])
-            + "<h4>Regime in force</h4>"
-            + _table(regime_rows, ["category", "level", "since_document"])
-            + _caps_note(regime),
+            hist_t.sanctions(
+                _chart(h, "sanctions"),
+                _rows(sa, ["document", "date", "status", "vote", "trigger", "measures"]),
+                _rows(regime_rows, ["category", "level", "since_document"]),
+                _caps(regime),
+            ),
         ),
         (
             "Diplomacy",
-            _chart(h, "diplomacy")
-            + "<h4>Agreements</h4>"
-            + _table(
-                agr,
-                ["date_start", "event", "participants", "in_force_to", "end_basis"],
-                ["signed", "agreement", "parties", "in force to", "how it ended"],
-            )
-            + "<h4>Talks, summits and collapses</h4>"
-            + _table(meetings, ["date_start", "kind", "track", "event", "outcome"]),
+            hist_t.diplomacy(
+                _chart(h, "diplomacy"),
+                _rows(agr, ["date_start", "event", "participants", "in_force_to", "end_basis"]),
+                _rows(meetings, ["date_start", "kind", "track", "event", "outcome"]),
+            ),
         ),
         ("Claims of the 2018 debate", _claims_section(ctx)),
         ("Scenario", _scenario_section(ctx)),
@@ -315,41 +273,24 @@ designations), {k["vetoed_drafts"]} vetoed drafts; {k["sanctions_categories_in_f
             frag = (head.group(1) or "") + frag[head.end() :]
         if frag:
             sections.append((title, frag))
-    src = h.tables["sources"]
-    cov = h.tables["coverage"]
     sections.append(
         (
             "Data, coverage and licences",
-            _table(cov, ["table", "start", "end", "note"])
-            + """<p>Raw data: CNS/NTI missile test database via nagix/nk-missile-tests (Apache-2.0 repository;
-NTI terms not verified), CSIS Beyond Parallel provocations via stiles/north-korea-provocations (CC0),
-UNSC vetoes via world-politics-datalab (MIT). Curated tables: every row carries source ids, listed below;
-'GK' marks general knowledge not found in a cited source.</p>"""
-            + _table(src, ["id", "kind", "citation"]),
+            hist_t.data_sources(
+                _rows(h.tables["coverage"], ["table", "start", "end", "note"]),
+                _rows(h.tables["sources"], ["id", "kind", "citation"]),
+            ),
         )
     )
-    toc = "".join(f"<li><a href='#s{i}'>{e(t)}</a></li>" for i, (t, _) in enumerate(sections))
-    body = "".join(f"<h2 id='s{i}'>{e(t)}</h2>{frag}" for i, (t, frag) in enumerate(sections))
     title = f"standoff briefing: the Korean nuclear standoff as of {k['as_of']}"
-    page = f"""<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>{e(title)}</title>
-<style>
-body {{ font-family: system-ui, sans-serif; max-width: 1150px; margin: 2em auto; padding: 0 1em; color: #222; }}
-table {{ border-collapse: collapse; font-size: 12px; margin: 0.5em 0 1em; width: 100%; }}
-th, td {{ border: 1px solid #ddd; padding: 3px 6px; vertical-align: top; text-align: left; }}
-th {{ background: #f4f4f4; }}
-.supported {{ color: #1a7f37; font-weight: bold; }} .not-supported {{ color: #c62828; font-weight: bold; }}
-.not-checkable {{ color: #9a6700; font-weight: bold; }}
-.note {{ font-size: 12px; color: #555; }} .row img {{ max-width: 49%; }}
-</style></head><body>
-<h1>{e(title)}</h1>
-<p class="note">Generated by standoff from the sourced history ({e(h.origin)}). Every number below is computed
-from the tables; nothing dated after {k["as_of"]} is used.</p>
-<ol>{toc}</ol>
-{body}
-</body></html>
-"""
-    return page, k
+    page = render(
+        "briefing.html",
+        title=title,
+        origin=h.origin,
+        as_of=k["as_of"],
+        sections=[(t, Markup(str(frag))) for t, frag in sections],
+    )
+    return page + "\n", k
 
 
 def write_briefing(
