@@ -7,7 +7,6 @@ it never simulates.
 
 from __future__ import annotations
 
-import html
 import textwrap
 from pathlib import Path
 
@@ -21,13 +20,9 @@ import pandas as pd
 from standoff.errors import UsageError
 from standoff.history.charts import figure_png, img_tag
 from standoff.sensitivity.analysis import SensitivityResult, pair_name, pairs
+from standoff.templates import render
 
-e = html.escape
 MAX_BARS = 10
-
-
-def _pct(x) -> str:
-    return "–" if x is None or not np.isfinite(x) else f"{100 * x:.0f}%"
 
 
 def _num(x, fmt="{:.2f}") -> str:
@@ -113,15 +108,6 @@ def tornado_chart(res: SensitivityResult, output: str, series: str) -> bytes:
     return figure_png(fig)
 
 
-def _table(df: pd.DataFrame, headers: list[str]) -> str:
-    head = "".join(f"<th>{e(h)}</th>" for h in headers)
-    body = "".join(
-        "<tr>" + "".join(f"<td>{e(str(v))}</td>" for v in row) + "</tr>"
-        for row in df.itertuples(index=False)
-    )
-    return f"<table><tr>{head}</tr>{body}</table>"
-
-
 def summary_rows(res: SensitivityResult) -> list[dict]:
     """Per output and policy pair: share where the later policy is better, top-3 total
     indices of the difference, and the assumptions that flip the ranking."""
@@ -132,12 +118,14 @@ def summary_rows(res: SensitivityResult) -> list[dict]:
         fl = res.flips[
             (res.flips["output"] == r.output) & (res.flips["pair"] == r.pair) & res.flips["flips"]
         ]
+        ranked = r.higher_is_better is not None and not pd.isna(r.higher_is_better)
         out.append(
             {
                 "output": r.output,
                 "pair": r.pair,
                 "better": r.b,
                 "than": r.a,
+                "verb": "better" if ranked else "higher",
                 "share_better": r.share_b_better,
                 "share_clearly_better": r.share_b_clearly_better,
                 "share_clearly_worse": r.share_a_clearly_better,
@@ -145,119 +133,77 @@ def summary_rows(res: SensitivityResult) -> list[dict]:
                 "mc_se": r.mc_se,
                 "top": [(t.label, float(getattr(t, col))) for t in top.itertuples(index=False)],
                 "flips": list(fl["label"]),
-                "ranked": r.higher_is_better is not None and not pd.isna(r.higher_is_better),
+                "ranked": ranked,
             }
         )
     return out
 
 
-def _pairs_html(res: SensitivityResult, outputs: list[str] | None = None) -> str:
-    col = "ST" if res.spec["method"] == "sobol" else "mu*"
-    rows = []
-    for s in summary_rows(res):
-        if outputs is not None and s["output"] not in outputs:
-            continue
-        verb = "better" if s["ranked"] else "higher"
-        rows.append(
-            f"<tr><td>{e(s['output'])}</td><td>{e(s['better'])} {verb} than {e(s['than'])}</td>"
-            f"<td>{_pct(s['share_better'])}</td><td>{_pct(s['share_clearly_better'])} / {_pct(s['share_clearly_worse'])}</td>"
-            f"<td>{s['mean_diff']:+.3f} (MC s.e. {s['mc_se']:.3f})</td>"
-            f"<td>{'; '.join(f'{e(lb)} ({col} {v:.2f})' for lb, v in s['top']) or '–'}</td>"
-            f"<td>{'; '.join(e(x) for x in s['flips']) or '–'}</td></tr>"
-        )
-    return (
-        "<table><tr><th>output</th><th>comparison</th><th>share of the assumption space</th>"
-        "<th>clearly better / clearly worse (beyond 2 MC s.e.)</th><th>mean difference</th>"
-        f"<th>largest total indices of the difference</th><th>assumptions that flip the ranking</th></tr>{''.join(rows)}</table>"
-    )
+def _method(s: dict) -> str:
+    if s["method"] == "sobol":
+        return f"Saltelli/Sobol, N = {s['n']} ({s['points']} points)"
+    return f"Morris, {s['n']} trajectories ({s['points']} points)"
 
 
-def _header(res: SensitivityResult) -> str:
-    s = res.spec
-    method = (
-        f"Saltelli/Sobol, N = {s['n']} ({s['points']} points)"
-        if s["method"] == "sobol"
-        else f"Morris, {s['n']} trajectories ({s['points']} points)"
-    )
-    return (
-        f"<p>Scenario <code>{e(s['scenario'])}</code>; policies {e(', '.join(s['policies']))}; "
-        f"{method}; {s['paths']} simulated paths per policy and point, seed {s['seed']} (common random numbers "
-        f"across points and policies){'; run ' + e(res.run_id) if res.run_id else ''}.</p>"
-    )
-
-
-def _assumptions_html(res: SensitivityResult) -> str:
-    ranges = res.spec.get("ranges", {})
-    df = pd.DataFrame(
-        [
-            {
-                "assumption": a.label,
-                "key": a.key,
-                "value": f"{a.value:g}",
-                "range": ranges.get(a.key) or a.dist.describe(),
-                "rationale": a.rationale or "–",
-            }
-            for a in res.space
-        ]
-    )
-    return _table(df, ["assumption", "key", "value", "plausible range", "rationale of the range"])
+def _section_context(res: SensitivityResult, charts: list, intro: str = "") -> dict:
+    return {
+        "s": res.spec,
+        "method": _method(res.spec),
+        "run_id": res.run_id,
+        "intro": intro,
+        "pairs": summary_rows(res),
+        "index_name": "ST" if res.spec["method"] == "sobol" else "mu*",
+        "charts": charts,
+    }
 
 
 def render_report(res: SensitivityResult) -> str:
     s = res.spec
-    parts = [
-        f"<h1>How robust is the policy ranking? Sensitivity of {e(s['scenario'])}</h1>",
-        _header(res),
+    ranges = s.get("ranges", {})
+    assumptions = [
+        {
+            "label": a.label,
+            "key": a.key,
+            "value": a.value,
+            "range": ranges.get(a.key) or a.dist.describe(),
+            "rationale": a.rationale,
+        }
+        for a in res.space
     ]
-    parts.append("<h2>Assumptions varied</h2>" + _assumptions_html(res))
-    parts.append(
-        "<h2>Summary</h2><p class='note'>For each pair: the share of the sampled assumption space in which the "
-        "second policy does better (higher for talks, summits and agreements; lower for tests, collapses and war), "
-        "the assumptions with the largest total Sobol index of the difference, and the assumptions whose range "
-        "flips the ranking (better in under 40% of the points where the assumption is in the lowest third of its "
-        "range and in over 60% where it is in the highest third, or the reverse).</p>"
-        + _pairs_html(res)
-    )
-    outputs = list(dict.fromkeys(res.indices["output"]))
-    for o in outputs:
-        parts.append(f"<h2>{e(o)}</h2>")
+    sobol = s["method"] == "sobol"
+    cols = ["series", "label", "S1", "S1_conf", "ST", "ST_conf"] if sobol else [
+        "series", "label", "mu_star", "mu_star_conf", "sigma"
+    ]  # fmt: skip
+    outputs = []
+    for o in dict.fromkeys(res.indices["output"]):
         b = res.best[res.best["output"] == o]
-        if len(b):
-            parts.append(
-                "<p>Share of the assumption space in which each policy is best: "
-                + ", ".join(f"{e(r.policy)} {_pct(r.share)}" for r in b.itertuples(index=False))
-                + ".</p>"
-            )
-        parts.append(img_tag(sobol_chart(res, o), f"Sobol indices of {o}"))
-        for a, bb in pairs(s["policies"]):
-            parts.append(
-                img_tag(tornado_chart(res, o, pair_name(a, bb)), f"tornado {o} {pair_name(a, bb)}")
-            )
-        ind = res.indices[res.indices["output"] == o].copy()
-        cols = (
-            ["series", "label", "S1", "S1_conf", "ST", "ST_conf"]
-            if s["method"] == "sobol"
-            else ["series", "label", "mu_star", "mu_star_conf", "sigma"]
+        images = [img_tag(sobol_chart(res, o), f"Sobol indices of {o}")]
+        images += [
+            img_tag(tornado_chart(res, o, pair_name(a, bb)), f"tornado {o} {pair_name(a, bb)}")
+            for a, bb in pairs(s["policies"])
+        ]
+        ind = res.indices[res.indices["output"] == o]
+        rows = [
+            [r[0], r[1], *[_num(v) for v in r[2:]]]
+            for r in ind[cols].itertuples(index=False, name=None)
+        ]
+        outputs.append(
+            {
+                "name": o,
+                "best": b.to_dict("records"),
+                "images": images,
+                "columns": cols,
+                "rows": rows,
+            }
         )
-        for c in cols[2:]:
-            ind[c] = ind[c].map(_num)
-        parts.append(
-            "<details><summary>All indices</summary>" + _table(ind[cols], cols) + "</details>"
-        )
-    t = res.timing
-    if t:
-        parts.append(
-            f"<p class='note'>Sweep: {t.get('tasks')} tasks ({t.get('tasks_resumed', 0)} resumed from the store) on "
-            f"{e(str(t.get('backend')))} with {t.get('workers')} workers; {t.get('sweep_s')} s.</p>"
-        )
-    style = (
-        "<style>body{font-family:system-ui,sans-serif;max-width:1150px;margin:2em auto;padding:0 1em;color:#222}"
-        "table{border-collapse:collapse;font-size:12px;margin:.5em 0 1em;width:100%}"
-        "th,td{border:1px solid #ddd;padding:3px 6px;vertical-align:top;text-align:left}th{background:#f4f4f4}"
-        ".note{font-size:12px;color:#555}img{display:block;margin:.5em 0}</style>"
+    return render(
+        "sensitivity_report.html",
+        title=f"standoff sensitivity: {s['scenario']}",
+        assumptions=assumptions,
+        outputs=outputs,
+        timing=res.timing,
+        **_section_context(res, []),
     )
-    title = f"standoff sensitivity: {s['scenario']}"
-    return f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>{e(title)}</title>{style}</head><body>{''.join(parts)}</body></html>\n"
 
 
 def write_report(res: SensitivityResult, path: str | Path) -> Path:
@@ -276,22 +222,19 @@ def write_report(res: SensitivityResult, path: str | Path) -> Path:
 
 def briefing_section(res: SensitivityResult) -> str:
     """Briefing fragment: how robust the ranking is to the assumptions (from a stored result)."""
-    s = res.spec
-    diffs = [pair_name(a, b) for a, b in pairs(s["policies"])]
+    diffs = [pair_name(a, b) for a, b in pairs(res.spec["policies"])]
     last = diffs[-1]  # the comparison of the last two policies named
-    charts = "".join(
-        img_tag(sobol_chart(res, o, diffs), f"Sobol indices of {o}")
-        + img_tag(tornado_chart(res, o, last), f"tornado {o} {last}")
-        for o in dict.fromkeys(res.indices["output"])
+    charts = []
+    for o in dict.fromkeys(res.indices["output"]):
+        charts.append(img_tag(sobol_chart(res, o, diffs), f"Sobol indices of {o}"))
+        charts.append(img_tag(tornado_chart(res, o, last), f"tornado {o} {last}"))
+    intro = (
+        "Each comparison below holds across the share of the plausible assumption space shown; "
+        "the assumptions named last can reverse it (every range and its rationale: standoff "
+        "scenario show; tornado charts of every pair: standoff sensitivity --report)."
     )
-    return (
-        "<h2>Robustness of the policy ranking</h2>"
-        + _header(res)
-        + "<p>Each comparison below holds across the share of the plausible assumption space shown; the "
-        "assumptions named last can reverse it (see <code>standoff scenario show</code> for every range and "
-        "its rationale, and <code>standoff sensitivity --report</code> for the tornado charts).</p>"
-        + _pairs_html(res)
-        + charts
+    return "<h2>Robustness of the policy ranking</h2>" + render(
+        "sections/sensitivity.html", **_section_context(res, charts, intro)
     )
 
 
