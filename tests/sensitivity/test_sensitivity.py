@@ -194,3 +194,17 @@ def test_report_and_briefing_section(small, tmp_path):
     assert frag.startswith("<h2>Robustness of the policy ranking</h2>")
     assert "phased-relief better than status-quo" in frag
     assert frag.count("<img") == 2 * 2  # per output: Sobol bars of the difference, a tornado
+
+
+def test_tornado_of_a_linear_function_is_its_conditional_means():
+    from standoff.scenario.spec import Dist
+    from standoff.sensitivity.analysis import _tornado, sample_unit
+    from standoff.sensitivity.space import Assumption
+
+    space = [Assumption(f"k{i}", f"x{i}", 0.5, Dist(uniform=(0, 1)), None) for i in range(3)]
+    U = sample_unit(space, "sobol", 256, seed=1)
+    y = 3.0 * U[:, 0] + 0.5 * U[:, 2]
+    lo, hi = _tornado(U, y, "sobol")
+    # E[y | u0 in its lowest tenth] = 3 x 0.05 + 0.25, highest: 3 x 0.95 + 0.25; u1 has no effect
+    np.testing.assert_allclose(lo, [0.40, 1.75, 1.525], atol=0.02)
+    np.testing.assert_allclose(hi, [3.10, 1.75, 1.975], atol=0.02)

@@ -232,17 +232,30 @@ def _indices(method, problem, U, y, seed) -> dict[str, np.ndarray]:
         return {k: np.asarray(r[k], float) for k in ("mu_star", "mu_star_conf", "sigma")}
 
 
-def _tornado(U: np.ndarray, y: np.ndarray, q: float = 0.1) -> tuple[np.ndarray, np.ndarray]:
-    """Mean output where each assumption is in its lowest / highest ``q`` quantile."""
-    lo = np.array(
-        [y[U[:, d] <= q].mean() if (U[:, d] <= q).any() else np.nan for d in range(U.shape[1])]
-    )
-    hi = np.array(
-        [
-            y[U[:, d] >= 1 - q].mean() if (U[:, d] >= 1 - q).any() else np.nan
-            for d in range(U.shape[1])
-        ]
-    )
+def _tornado(U: np.ndarray, y: np.ndarray, method: str, q: float = 0.1):
+    """Mean output when each assumption is in its lowest / highest ``q`` quantile.
+
+    Sobol (Saltelli groups ``A, AB_1 .. AB_D, B`` of D + 2 rows): ``mean(y) + mean of
+    f(AB_i) - f(A)`` over the groups whose ``B_i`` lies in that quantile; ``A`` is independent
+    of ``B_i``, so this estimates ``E[y | x_i in the quantile]`` with the variation of the other
+    assumptions differenced out. Morris: plain conditional means over all points.
+    """
+    D = U.shape[1]
+    lo, hi = np.full(D, np.nan), np.full(D, np.nan)
+    if method == "sobol":
+        g = y.reshape(-1, D + 2)
+        ug = U.reshape(-1, D + 2, D)
+        for d in range(D):
+            eff = g[:, d + 1] - g[:, 0]
+            b = ug[:, d + 1, d]
+            for out, sel in ((lo, b <= q), (hi, b >= 1 - q)):
+                if sel.any():
+                    out[d] = float(y.mean() + eff[sel].mean())
+        return lo, hi
+    for d in range(D):
+        for out, sel in ((lo, U[:, d] <= q), (hi, U[:, d] >= 1 - q)):
+            if sel.any():
+                out[d] = float(y[sel].mean())
     return lo, hi
 
 
@@ -347,7 +360,7 @@ def analyse(
         series += [(pair_name(a, b), "difference", P[b][on] - P[a][on]) for a, b in pairs(pids)]
         for name, kind, y in series:
             ind = _indices(method, problem, U, y, seed)
-            lo, hi = _tornado(U, y)
+            lo, hi = _tornado(U, y, method)
             for d, a in enumerate(space):
                 rows.append(
                     {

@@ -83,7 +83,7 @@ def sobol_chart(res: SensitivityResult, output: str, series: list[str] | None = 
         fontsize=10,
     )
     fig.tight_layout()
-    return figure_png(fig)
+    return figure_png(fig, dpi=80)
 
 
 def tornado_chart(res: SensitivityResult, output: str, series: str) -> bytes:
@@ -105,7 +105,7 @@ def tornado_chart(res: SensitivityResult, output: str, series: str) -> bytes:
     ax.legend(fontsize=7, loc="lower right")
     ax.grid(axis="x", alpha=0.3)
     fig.tight_layout()
-    return figure_png(fig)
+    return figure_png(fig, dpi=80)
 
 
 def summary_rows(res: SensitivityResult) -> list[dict]:
