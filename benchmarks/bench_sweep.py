@@ -45,8 +45,8 @@ def main() -> None:
             "seed": 1,
         }
         rng = np.random.default_rng(0)
-        X = np.column_stack([a.ppf(rng.random(64)) for a in space])
-        tasks = [{"start": s, "rows": X[s : s + 4].tolist()} for s in range(0, 64, 4)]
+        X = np.column_stack([a.ppf(rng.random(128)) for a in space])
+        tasks = [{"start": s, "rows": X[s : s + 4].tolist()} for s in range(0, 128, 4)]
         print(
             f"workload: {len(tasks)} tasks x 4 points x 3 policies x 1000 paths x 24 months; {_load()}"
         )

@@ -163,7 +163,25 @@ def run_sweep(
     )
 
 
+#: one thread per worker process for the native libraries (workers are the parallelism)
+_ONE_THREAD = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+
+
 def _run_pool(fn, context, tasks, pending, seed, workers, receive, bar) -> None:
+    saved = {k: os.environ.get(k) for k in _ONE_THREAD}
+    for k in _ONE_THREAD:
+        os.environ.setdefault(k, "1")  # inherited by the spawned workers
+    try:
+        _pool(fn, context, tasks, pending, seed, workers, receive, bar)
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+def _pool(fn, context, tasks, pending, seed, workers, receive, bar) -> None:
     ctx = mp.get_context("spawn")
     window = 2 * workers  # tasks in flight: bounds memory, keeps every worker busy
     todo = iter(pending)
