@@ -11,6 +11,7 @@ from rich.table import Table
 
 from standoff.cli._common import console, emit_json, state
 from standoff.errors import UsageError
+from standoff.limits import check_seed, check_simulation, one_line
 
 _MONTH = re.compile(r"^\d{4}-\d{2}$")
 
@@ -68,9 +69,9 @@ def backtest(
     lo = _month(start, "--from")
     if step < 1:
         raise UsageError(f"--step: expected an integer >= 1, got {step}")
-    if paths < 2:
-        raise UsageError(f"--paths: expected an integer >= 2, got {paths}")
     hs = _ints(horizons, "--horizons")
+    check_simulation(paths, max(hs))  # bounds and memory budget before any work
+    check_seed(seed)
     tg = list(TARGETS) if targets is None else [t.strip() for t in targets.split(",") if t.strip()]
     bad = [t for t in tg if t not in TARGETS]
     if bad or not tg:
@@ -80,12 +81,33 @@ def backtest(
     history = state(ctx).history()
     last = pd.Period(history.monthly["month"].iloc[-1], freq="M")
     hi = _month(end, "--to") if end is not None else last
+    first = pd.Period(history.monthly["month"].iloc[0], freq="M")
+    if not first <= lo <= last:
+        raise UsageError(f"--from: expected a month from {first} to {last} (the record), got {lo}")
+    if hi > last:
+        raise UsageError(f"--to: expected a month up to {last} (the end of the record), got {hi}")
     if hi < lo:
         raise UsageError(f"--to: {hi} is before --from {lo}")
     origins = pd.period_range(lo, hi, freq="M")[::step]
     if report is not None and report.suffix.lower() not in (".html", ".htm"):
         raise UsageError(f"--report: expected a path ending in .html, got {str(report)!r}")
+    if store:  # a results store that is locked, foreign or read-only: say so before the work
+        from standoff.store.duckdb_store import results_db_path
+        from standoff.store.results import check_writable
+
+        check_writable(results_db_path(state(ctx).db))
     res = backtest(history, [str(o) for o in origins], hs, tg, paths, seed)
+    if not res["n_forecast"]:  # nothing to score: say why, write and store nothing
+        reasons: dict[str, int] = {}
+        for s in res["skipped"]:
+            reasons[s["reason"]] = reasons.get(s["reason"], 0) + 1
+        why = "; ".join(f"{n} x {r}" for r, n in sorted(reasons.items(), key=lambda x: -x[1]))
+        raise UsageError(
+            one_line(
+                f"--from/--to: all {len(res['skipped'])} origins failed, nothing to score "
+                f"({why[:300]})"
+            )
+        )
     res["step"] = step
     if report is not None:
         from standoff.backtest.report import write_report
@@ -107,6 +129,11 @@ def backtest(
         f"{paths} paths, seed {seed}, refit {res['refit']}: {res['seconds']:.1f} s "
         f"({res['seconds_per_origin']:.2f} s per origin)"
     )
+    if res["skipped"]:
+        console.print(
+            f"  skipped {len(res['skipped'])} of {len(origins)} origins (no forecast possible):",
+            markup=False,
+        )
     for s in res["skipped"]:
         console.print(f"  skipped {s['origin']}: {s['reason']}", markup=False)
     for h in hs:

@@ -26,9 +26,11 @@ def brief(
 ) -> None:
     """Write the HTML briefing (the main job of `make run`) and print its key numbers."""
     from standoff.history.claims import load_claims
+    from standoff.limits import check_link
     from standoff.report.brief import write_briefing
     from standoff.scenario import load_scenario
 
+    check_link(backtest_report)  # only a relative path or an http(s) URL goes into the page
     scn = load_scenario(scenario)  # validate inputs before any work
     cf, _ = load_claims(claims)
     h = state(ctx).history()

@@ -23,6 +23,7 @@ from standoff.cli import scenario as scenario_cmd
 from standoff.cli import sensitivity as sensitivity_cmd
 from standoff.cli._common import State, err_console
 from standoff.errors import StandoffError
+from standoff.limits import one_line
 
 app = typer.Typer(
     name="standoff",
@@ -47,6 +48,10 @@ def _root(
     ),
 ) -> None:
     """standoff: sourced history, scenarios, models and forecasts of nuclear standoffs."""
+    if db is not None and (db.is_dir() or db.name in ("", ".", "..")):
+        from standoff.errors import UsageError
+
+        raise UsageError(f"--db: expected a DuckDB file, got the directory {str(db)!r}")
     ctx.obj = State(db=db, history_dir=history)
 
 
@@ -65,11 +70,17 @@ app.command("sensitivity")(sensitivity_cmd.sensitivity)
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; return (and exit with) its exit code."""
     args = sys.argv[1:] if argv is None else argv
+    for stream in (sys.stdout, sys.stderr):  # a lone surrogate in a name never crashes output
+        try:
+            stream.reconfigure(errors="backslashreplace")
+        except (AttributeError, ValueError):
+            pass
     try:
         rv = app(args=args, standalone_mode=False, prog_name="standoff")
         code = rv if isinstance(rv, int) else 0
     except StandoffError as exc:
-        err_console.print(f"error: {exc}", markup=False, highlight=False)
+        # one line, at most 500 characters: never echo a huge input back
+        err_console.print(one_line(f"error: {exc}"), markup=False, highlight=False)
         code = 2
     except typer.Exit as exc:
         code = int(getattr(exc, "exit_code", 0) or 0)
@@ -78,7 +89,7 @@ def main(argv: list[str] | None = None) -> int:
         code = 2
     except typer.TyperException as exc:  # bad flag, missing argument, bad option value
         msg = exc.format_message() if hasattr(exc, "format_message") else str(exc)
-        err_console.print(f"error: {msg}", markup=False, highlight=False)
+        err_console.print(one_line(f"error: {msg}"), markup=False, highlight=False)
         code = 2
     except BrokenPipeError:
         code = 0
@@ -86,7 +97,9 @@ def main(argv: list[str] | None = None) -> int:
         if os.environ.get("STANDOFF_DEBUG"):
             raise
         err_console.print(
-            f"internal error: {type(exc).__name__}: {exc} (set STANDOFF_DEBUG=1 for the traceback)",
+            one_line(
+                f"internal error: {type(exc).__name__}: {exc} (set STANDOFF_DEBUG=1 for the traceback)"
+            ),
             markup=False,
             highlight=False,
         )
