@@ -201,7 +201,7 @@ def test_tornado_of_a_linear_function_is_its_conditional_means():
     from standoff.sensitivity.analysis import _tornado, sample_unit
     from standoff.sensitivity.space import Assumption
 
-    space = [Assumption(f"k{i}", f"x{i}", 0.5, Dist(uniform=(0, 1)), None) for i in range(3)]
+    space = [Assumption(f"k{i}", f"x{i}", 0.5, Dist(uniform=[0, 1]), None) for i in range(3)]
     U = sample_unit(space, "sobol", 256, seed=1)
     y = 3.0 * U[:, 0] + 0.5 * U[:, 2]
     lo, hi = _tornado(U, y, "sobol")

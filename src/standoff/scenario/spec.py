@@ -71,11 +71,12 @@ class Dist(_Strict):
     ``lognormal: [mu, sd]`` (of the natural log; support > 0), ``triangular: [lo, mode, hi]``.
     """
 
-    uniform: tuple[float, float] | None = None
-    normal: tuple[float, float] | None = None
-    truncnormal: tuple[float, float, float, float] | None = None
-    lognormal: tuple[float, float] | None = None
-    triangular: tuple[float, float, float] | None = None
+    # lists (YAML sequences; the scenario format is validated strictly), lengths checked below
+    uniform: list[float] | None = None
+    normal: list[float] | None = None
+    truncnormal: list[float] | None = None
+    lognormal: list[float] | None = None
+    triangular: list[float] | None = None
 
     @model_validator(mode="after")
     def _one(self) -> Dist:
@@ -85,7 +86,12 @@ class Dist(_Strict):
                 f"dist: expected exactly one of {', '.join(_DIST_ARGS)}, got {len(given)}"
             )
         kind = given[0]
-        a = dict(zip(_DIST_ARGS[kind], getattr(self, kind), strict=True))
+        names = _DIST_ARGS[kind]
+        if len(getattr(self, kind)) != len(names):
+            raise ValueError(
+                f"dist.{kind}: expected [{', '.join(names)}], got {len(getattr(self, kind))} numbers"
+            )
+        a = dict(zip(names, getattr(self, kind), strict=True))
         if not all(math.isfinite(v) for v in a.values()):
             raise ValueError(f"dist.{kind}: expected finite numbers")
         if "sd" in a and not a["sd"] > 0:
@@ -155,7 +161,7 @@ class Sourced(_Strict):
     source: str | None = None
     assumption: str | None = Field(default=None, description="analyst assumption: the rationale")
     note: str | None = None
-    range: tuple[float, float] | None = Field(
+    range: list[float] | None = Field(
         default=None, description="plausible range [lo, hi] (sampled uniformly)"
     )
     dist: Dist | None = Field(default=None, description="plausible distribution")
@@ -172,6 +178,8 @@ class Sourced(_Strict):
         if self.range is not None and self.dist is not None:
             raise ValueError("expected at most one of 'range' and 'dist'")
         if self.range is not None:
+            if len(self.range) != 2:
+                raise ValueError(f"range: expected [lo, hi], got {len(self.range)} numbers")
             lo, hi = self.range
             if not (math.isfinite(lo) and math.isfinite(hi) and hi > lo):
                 raise ValueError(f"range: expected [lo, hi] with lo < hi, got [{lo:g}, {hi:g}]")

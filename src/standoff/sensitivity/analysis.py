@@ -297,7 +297,7 @@ class SensitivityResult:
                 key=a["key"],
                 label=a["label"],
                 value=a["value"],
-                dist=Dist(uniform=(0.0, 1.0)),
+                dist=Dist(uniform=[0.0, 1.0]),
                 rationale=a.get("rationale"),
             )
             for a in d["assumptions"]

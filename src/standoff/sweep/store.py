@@ -20,8 +20,10 @@ run skips the tasks already stored.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
+import os
 import secrets
 from pathlib import Path
 from typing import Any
@@ -30,6 +32,8 @@ import duckdb
 import pandas as pd
 
 from standoff.errors import DataError, UsageError
+from standoff.store.duckdb_store import META_TABLE
+from standoff.store.results import RESULTS_KIND
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS sweep_runs (
@@ -83,21 +87,69 @@ def new_run_id(kind: str) -> str:
 
 
 class SweepStore:
-    """The sweep tables of one DuckDB file, opened for writing for the life of the object."""
+    """The sweep tables of one results file (:mod:`standoff.store.results`: checked to be a
+    standoff results store, created whole if new). Each operation opens its own short
+    connection, so a long sweep never holds the file's lock between tasks (a backtest can
+    store its run meanwhile)."""
 
     def __init__(self, path: str | Path) -> None:
+        from standoff.store.results import _check_file
+
         self.path = Path(path)
+        if _check_file(self.path) != "duckdb":
+            self._create()
+        with self._connect() as con:
+            con.execute(f"CREATE TABLE IF NOT EXISTS {META_TABLE} (key VARCHAR, value VARCHAR)")
+            if not con.execute(f"SELECT count(*) FROM {META_TABLE} WHERE key = 'kind'").fetchone()[
+                0
+            ]:
+                con.execute(f"INSERT INTO {META_TABLE} VALUES ('kind', ?)", [RESULTS_KIND])
+            con.execute(_SCHEMA)
+
+    def _create(self) -> None:
+        """A new results file, written to a temporary file and linked into place."""
+        from standoff.store.duckdb_store import _tmp_path, clean_orphans
+
+        tmp = _tmp_path(self.path)
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._con = duckdb.connect(str(self.path))
-            self._con.execute(_SCHEMA)
-        except duckdb.Error as exc:
-            raise DataError(f"{self.path}: cannot open the results store ({exc})") from None
-        except OSError as exc:
+            clean_orphans(self.path)
+            tmp.unlink(missing_ok=True)
+            with duckdb.connect(str(tmp)) as con:
+                con.execute(f"CREATE TABLE {META_TABLE} (key VARCHAR, value VARCHAR)")
+                con.execute(f"INSERT INTO {META_TABLE} VALUES ('kind', ?)", [RESULTS_KIND])
+                con.execute(_SCHEMA)
+            try:
+                if self.path.exists() and self.path.stat().st_size == 0:
+                    tmp.replace(self.path)
+                else:
+                    os.link(tmp, self.path)  # never replaces a store created meanwhile
+            except FileExistsError:
+                pass
+        except (duckdb.Error, OSError) as exc:
             raise DataError(f"{self.path}: cannot create the results store ({exc})") from None
+        finally:
+            for q in (tmp, Path(str(tmp) + ".wal")):
+                with contextlib.suppress(OSError):
+                    q.unlink(missing_ok=True)
+
+    @contextlib.contextmanager
+    def _connect(self):
+        from standoff.store.results import LOCK_WAIT_S, _check_ours, _connect
+
+        con = _connect(self.path, read_only=False, wait=LOCK_WAIT_S)
+        try:
+            _check_ours(con, self.path)
+            yield con
+        except duckdb.ConstraintException:
+            raise
+        except duckdb.Error as exc:
+            raise DataError(f"{self.path}: results store error ({exc})") from None
+        finally:
+            con.close()
 
     def close(self) -> None:
-        self._con.close()
+        pass
 
     def __enter__(self) -> SweepStore:
         return self
@@ -117,35 +169,35 @@ class SweepStore:
         run_id: str | None = None,
     ) -> str:
         run_id = run_id or new_run_id(kind)
-        self._con.execute(
-            "INSERT INTO sweep_runs VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                run_id,
-                kind,
-                dumps(spec),
-                int(seed),
-                int(n_tasks),
-                code_version,
-                data_version,
-                dt.datetime.now(dt.UTC).replace(tzinfo=None),
-            ],
-        )
+        row = [
+            run_id,
+            kind,
+            dumps(spec),
+            int(seed),
+            int(n_tasks),
+            code_version,
+            data_version,
+            _now(),
+        ]
+        with self._connect() as con:
+            con.execute("INSERT INTO sweep_runs VALUES (?, ?, ?, ?, ?, ?, ?, ?)", row)
         return run_id
 
     def run(self, run_id: str) -> dict:
         """The stored run ``run_id`` (spec decoded); a one-line error if there is none."""
-        row = self._con.execute(
-            "SELECT run_id, kind, spec, seed, n_tasks, code_version, data_version, created "
-            "FROM sweep_runs WHERE run_id = ?",
-            [run_id],
-        ).fetchone()
-        if row is None:
+        with self._connect() as con:
+            row = con.execute(
+                "SELECT run_id, kind, spec, seed, n_tasks, code_version, data_version, created "
+                "FROM sweep_runs WHERE run_id = ?",
+                [run_id],
+            ).fetchone()
             known = [
                 r[0]
-                for r in self._con.execute(
+                for r in con.execute(
                     "SELECT run_id FROM sweep_runs ORDER BY created DESC LIMIT 3"
                 ).fetchall()
             ]
+        if row is None:
             hint = f" (latest: {', '.join(known)})" if known else " (the store has no runs)"
             raise UsageError(f"--resume: no stored run {run_id!r} in {self.path}{hint}")
         keys = ("run_id", "kind", "spec", "seed", "n_tasks", "code_version", "data_version")
@@ -172,9 +224,10 @@ class SweepStore:
 
     # ---------------------------------------------------------------- tasks
     def done(self, run_id: str) -> set[int]:
-        rows = self._con.execute(
-            "SELECT task_index FROM sweep_tasks WHERE run_id = ?", [run_id]
-        ).fetchall()
+        with self._connect() as con:
+            rows = con.execute(
+                "SELECT task_index FROM sweep_tasks WHERE run_id = ?", [run_id]
+            ).fetchall()
         return {int(r[0]) for r in rows}
 
     def commit(
@@ -187,76 +240,68 @@ class SweepStore:
         data_version: str,
     ) -> None:
         """Store one finished task in its own transaction (all or nothing)."""
-        con = self._con
-        con.execute("BEGIN TRANSACTION")
-        try:
-            con.execute(
-                "INSERT INTO sweep_tasks VALUES (?, ?, ?, ?, ?, ?, ?)",
-                [
-                    run_id,
-                    int(index),
-                    inputs_json,
-                    outputs_json,
-                    code_version,
-                    data_version,
-                    dt.datetime.now(dt.UTC).replace(tzinfo=None),
-                ],
-            )
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
+        row = [run_id, int(index), inputs_json, outputs_json, code_version, data_version, _now()]
+        with self._connect() as con:
+            con.begin()
+            try:
+                con.execute("INSERT INTO sweep_tasks VALUES (?, ?, ?, ?, ?, ?, ?)", row)
+                con.commit()
+            except BaseException:
+                con.rollback()
+                raise
 
     def outputs(self, run_id: str) -> dict[int, Any]:
-        rows = self._con.execute(
-            "SELECT task_index, outputs FROM sweep_tasks WHERE run_id = ? ORDER BY task_index",
-            [run_id],
-        ).fetchall()
+        with self._connect() as con:
+            rows = con.execute(
+                "SELECT task_index, outputs FROM sweep_tasks WHERE run_id = ? ORDER BY task_index",
+                [run_id],
+            ).fetchall()
         return {int(i): json.loads(o) for i, o in rows}
 
     def tasks(self, run_id: str) -> pd.DataFrame:
         """Every stored task of ``run_id``: index, inputs, outputs (JSON text), versions."""
-        return self._con.execute(
-            "SELECT run_id, task_index, inputs, outputs, code_version, data_version "
-            "FROM sweep_tasks WHERE run_id = ? ORDER BY task_index",
-            [run_id],
-        ).df()
+        with self._connect() as con:
+            return con.execute(
+                "SELECT run_id, task_index, inputs, outputs, code_version, data_version "
+                "FROM sweep_tasks WHERE run_id = ? ORDER BY task_index",
+                [run_id],
+            ).df()
 
     # ---------------------------------------------------------------- summaries
     def put_summary(self, run_id: str, kind: str, subject: str, summary: dict) -> None:
         """Store (or replace) the analysed result of a finished run, in one transaction."""
-        con = self._con
-        con.execute("BEGIN TRANSACTION")
-        try:
-            con.execute("DELETE FROM sweep_summaries WHERE run_id = ?", [run_id])
-            con.execute(
-                "INSERT INTO sweep_summaries VALUES (?, ?, ?, ?, ?)",
-                [
-                    run_id,
-                    kind,
-                    subject,
-                    dumps(summary),
-                    dt.datetime.now(dt.UTC).replace(tzinfo=None),
-                ],
-            )
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
+        with self._connect() as con:
+            con.begin()
+            try:
+                con.execute("DELETE FROM sweep_summaries WHERE run_id = ?", [run_id])
+                con.execute(
+                    "INSERT INTO sweep_summaries VALUES (?, ?, ?, ?, ?)",
+                    [run_id, kind, subject, dumps(summary), _now()],
+                )
+                con.commit()
+            except BaseException:
+                con.rollback()
+                raise
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
 def latest_summary(path: str | Path, kind: str, subject: str) -> dict | None:
     """The latest stored summary of ``kind`` for ``subject`` (read-only), or None."""
+    from standoff.store.results import open_results
+
     path = Path(path)
     if not path.exists():
         return None
     try:
-        with duckdb.connect(str(path), read_only=True) as con:
+        with open_results(path) as con:
             row = con.execute(
                 "SELECT summary FROM sweep_summaries WHERE kind = ? AND subject = ? "
                 "ORDER BY created DESC LIMIT 1",
                 [kind, subject],
             ).fetchone()
-    except duckdb.Error:
+    except (duckdb.Error, DataError):
         return None
     return json.loads(row[0]) if row else None
