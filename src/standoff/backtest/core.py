@@ -159,8 +159,17 @@ def backtest(
     seed: int = 0,
     refit: str = "yearly",
     reps: int = 1000,
+    *,
+    workers: int = 1,
+    backend: str = "local",
+    address: str | None = None,
+    progress: bool = False,
 ) -> dict:
-    """Run the rolling-origin backtest; return per-origin records and the score table."""
+    """Run the rolling-origin backtest; return per-origin records and the score table.
+
+    The origins run on the sweep engine (:mod:`standoff.backtest.parallel`): ``workers``
+    processes on ``backend`` (``local`` or ``ray``, ``address`` of a Ray cluster), with the
+    same records on any backend and number of workers; ``progress`` draws a bar on stderr."""
     if refit not in REFIT:
         raise UsageError(f"refit: expected one of {', '.join(REFIT)}, got {refit!r}")
     bad = [t for t in targets if t not in TARGETS]
@@ -173,14 +182,17 @@ def backtest(
     if not ors:
         raise UsageError("--from/--to: no origin months in the range")
     full = history.monthly
-    cache: dict = {}
+    from standoff.backtest.parallel import run_origins
+
     records, skipped = [], []
     t0 = time.perf_counter()
-    for o in ors:
-        try:
-            rec = forecast_origin(history, o, horizons, paths, seed, refit, cache)
-        except (ValueError, np.linalg.LinAlgError, UsageError) as exc:
-            skipped.append({"origin": str(o), "reason": f"{type(exc).__name__}: {exc}"})
+    done = run_origins(
+        history, ors, horizons, paths, seed, refit,
+        workers=workers, backend=backend, address=address, progress=progress,
+    )  # fmt: skip
+    for o, rec in zip(ors, done, strict=True):
+        if "skipped" in rec:
+            skipped.append({"origin": str(o), "reason": rec["skipped"]})
             continue
         for h in horizons:
             obs = {t: observed(full, o, h, col) for t, (_, col) in BINARY.items()}

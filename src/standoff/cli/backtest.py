@@ -58,6 +58,12 @@ def backtest(
         True, "--store/--no-store", help="Record the run in the results store (DuckDB)."
     ),
     json_out: bool = typer.Option(False, "--json", help="Machine-readable JSON on stdout."),
+    workers: int = typer.Option(1, "--workers", help="Origins in parallel (processes)."),
+    backend: str = typer.Option("local", "--backend", help="local (process pool) or ray."),
+    address: str = typer.Option(None, "--address", help="Ray cluster address (--backend ray)."),
+    progress: bool = typer.Option(
+        None, "--progress/--no-progress", help="Progress bar on stderr (default: on unless --json)."
+    ),
 ) -> None:
     """Rolling-origin backtest: per target, n origins, Brier (or CRPS) of standoff and baselines,
     skill with a 90% block-bootstrap interval.
@@ -96,7 +102,19 @@ def backtest(
         from standoff.store.results import check_writable
 
         check_writable(results_db_path(state(ctx).db))
-    res = backtest(history, [str(o) for o in origins], hs, tg, paths, seed)
+    from standoff.sweep.engine import BACKENDS
+
+    if backend not in BACKENDS:
+        raise UsageError(f"--backend: expected one of {', '.join(BACKENDS)}, got {backend!r}")
+    if not 1 <= workers <= 1024:
+        raise UsageError(f"--workers: expected an integer in [1, 1024], got {workers}")
+    if address and backend != "ray":
+        raise UsageError("--address: only with --backend ray")
+    res = backtest(
+        history, [str(o) for o in origins], hs, tg, paths, seed,
+        workers=workers, backend=backend, address=address,
+        progress=(not json_out) if progress is None else progress,
+    )  # fmt: skip
     if not res["n_forecast"]:  # nothing to score: say why, write and store nothing
         reasons: dict[str, int] = {}
         for s in res["skipped"]:
