@@ -208,3 +208,18 @@ def test_tornado_of_a_linear_function_is_its_conditional_means():
     # E[y | u0 in its lowest tenth] = 3 x 0.05 + 0.25, highest: 3 x 0.95 + 0.25; u1 has no effect
     np.testing.assert_allclose(lo, [0.40, 1.75, 1.525], atol=0.02)
     np.testing.assert_allclose(hi, [3.10, 1.75, 1.975], atol=0.02)
+
+
+def test_morris_screen(hist):
+    scn = load_scenario("korea-now")
+    res = run_sensitivity(
+        hist, scn, ["status-quo", "maximum-pressure"], "talks@12", method="morris", n=4,
+        paths=100, seed=2, workers=1,
+    )  # fmt: skip
+    assert res.spec["points"] == 4 * (6 + 1)
+    ind = res.indices.set_index(["series", "key"])
+    assert {"mu_star", "mu_star_conf", "sigma"} <= set(ind.columns)
+    sq = ind.loc["status-quo"]
+    assert (sq.loc[sq.index.str.startswith("policies."), "mu_star"] == 0).all()
+    mp = ind.loc["maximum-pressure"]["mu_star"]
+    assert mp.idxmax() == "policies.maximum-pressure.interventions[1].log_ratio"
