@@ -232,6 +232,10 @@ def _indices(method, problem, U, y, seed) -> dict[str, np.ndarray]:
         return {k: np.asarray(r[k], float) for k in ("mu_star", "mu_star_conf", "sigma")}
 
 
+def _share(x: np.ndarray, sel: np.ndarray) -> float:
+    return float(x[sel].mean()) if sel.any() else float("nan")
+
+
 def _tornado(U: np.ndarray, y: np.ndarray, method: str, q: float = 0.1):
     """Mean output when each assumption is in its lowest / highest ``q`` quantile.
 
@@ -351,8 +355,8 @@ def analyse(
     }
     rows, torn, best, ptab, flips = [], [], [], [], []
     thirds = (
-        [U[:, d] <= 1 / 3 for d in range(len(space))],
-        [U[:, d] >= 2 / 3 for d in range(len(space))],
+        [U[:, d] <= 1 / 3 + 1e-9 for d in range(len(space))],
+        [U[:, d] >= 2 / 3 - 1e-9 for d in range(len(space))],
     )
     for o in outputs:
         on = output_name(o)
@@ -417,8 +421,8 @@ def analyse(
                 }
             )
             for d, asm in enumerate(space):
-                lo_share = float(better[thirds[0][d]].mean())
-                hi_share = float(better[thirds[1][d]].mean())
+                lo_share = _share(better, thirds[0][d])
+                hi_share = _share(better, thirds[1][d])
                 flips.append(
                     {
                         "output": on,
