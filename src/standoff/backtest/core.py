@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from standoff.backtest import scores
+from standoff.backtest.results import as_result
 from standoff.dynamics.model import FittedModel
 from standoff.dynamics.model import fit as _fit
 from standoff.dynamics.simulate import Simulation
@@ -150,6 +151,7 @@ def _parse_origins(origins) -> list[pd.Period]:
     return sorted({pd.Period(o, freq="M") for o in origins})
 
 
+@as_result
 def backtest(
     history: History,
     origins,
@@ -163,13 +165,13 @@ def backtest(
     workers: int = 1,
     backend: str = "local",
     address: str | None = None,
-    progress: bool = False,
 ) -> dict:
-    """Run the rolling-origin backtest; return per-origin records and the score table.
+    """Run the rolling-origin backtest; return per-origin records and the score table
+    (a :class:`~standoff.backtest.results.BacktestResult`: this dict, with ``.table``).
 
     The origins run on the sweep engine (:mod:`standoff.backtest.parallel`): ``workers``
-    processes on ``backend`` (``local`` or ``ray``, ``address`` of a Ray cluster), with the
-    same records on any backend and number of workers; ``progress`` draws a bar on stderr."""
+    processes on ``backend`` (``local`` or ``ray``; ``address`` of a Ray cluster), with the
+    same records on any backend and number of workers, and a progress bar."""
     if refit not in REFIT:
         raise UsageError(f"refit: expected one of {', '.join(REFIT)}, got {refit!r}")
     bad = [t for t in targets if t not in TARGETS]
@@ -188,7 +190,7 @@ def backtest(
     t0 = time.perf_counter()
     done = run_origins(
         history, ors, horizons, paths, seed, refit,
-        workers=workers, backend=backend, address=address, progress=progress,
+        workers=workers, backend=backend, address=address,
     )  # fmt: skip
     for o, rec in zip(ors, done, strict=True):
         if "skipped" in rec:

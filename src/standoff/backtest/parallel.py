@@ -51,7 +51,6 @@ def run_origins(
     workers: int = 1,
     backend: str = "local",
     address: str | None = None,
-    progress: bool = False,
 ) -> list[dict]:
     """One record per origin, in order (``{"skipped": reason}`` where it could not be made)."""
     from standoff.backtest.core import _cut, _year_end
@@ -75,7 +74,6 @@ def run_origins(
         backend=backend,
         workers=workers,
         address=address,
-        progress=progress,
-        description=f"backtest ({len(origins)} origins)",
+        description=f"backtest: {len(origins)} origins",
     )
     return [rec for chunk in res.outputs for rec in chunk]

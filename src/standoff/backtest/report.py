@@ -25,6 +25,7 @@ from standoff.backtest.core import BINARY
 from standoff.errors import DataError, UsageError
 from standoff.history.charts import figure_png, img_tag
 from standoff.history.schema import to_csv_text
+from standoff.labels import target
 from standoff.templates import render
 
 
@@ -59,7 +60,7 @@ def forecast_frame(result: dict) -> pd.DataFrame:
                 rows.append(
                     {
                         "origin": r["origin"],
-                        "target": t,
+                        "target": target(t),
                         "h": int(h),
                         "forecast": v["forecast"][t],
                         "climatology": v["baselines"][t]["climatology"],
@@ -90,7 +91,7 @@ def _reliability_chart(ff: pd.DataFrame, h: int, murphy_fn) -> plt.Figure:
                     color=colour,
                     label="standoff" if col == "forecast" else "climatology",
                 )
-        ax.set_title(f"{t} (n={len(d)})", fontsize=9)
+        ax.set_title(f"{target(t)} (n={len(d)})", fontsize=9)
         ax.set_xlim(0, 1)
         ax.set_ylim(0, 1)
         ax.tick_params(labelsize=7)
@@ -141,7 +142,7 @@ def render_report(result: dict) -> str:
                 skill.append({"skill": sk["skill"], "lo": lo, "hi": hi, "beats": beats})
             rows.append(
                 {
-                    "target": t,
+                    "target": target(t),
                     "n": s["n"],
                     "events": s["events"],
                     "brier": [s["brier"][m] for m in ("standoff", "climatology", "persistence")],
@@ -209,7 +210,7 @@ def store_result(result: dict, db_path: str | Path) -> str:
                     scores.append(
                         {
                             "run_id": run_id,
-                            "target": t,
+                            "target": target(t),
                             "h": int(h),
                             "model": model,
                             "metric": metric,
@@ -221,7 +222,7 @@ def store_result(result: dict, db_path: str | Path) -> str:
                 scores.append(
                     {
                         "run_id": run_id,
-                        "target": t,
+                        "target": target(t),
                         "h": int(h),
                         "model": f"skill_vs_{base}",
                         "metric": "skill",
@@ -276,7 +277,7 @@ def latest_run_section(history, report_link: str | None = None, db: Path | None 
         base = "intercept" if t == "launches" else "climatology"
         rows.append(
             {
-                "target": t,
+                "target": target(t),
                 "metric": metric,
                 "standoff": val.get("standoff", float("nan")),
                 "baseline": val.get(base, float("nan")),

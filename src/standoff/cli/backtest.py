@@ -5,18 +5,29 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import pandas as pd
 import typer
 from rich.table import Table
 
-from standoff.cli._common import console, emit_json, state
+from standoff.cli._common import (
+    FORMAT,
+    MISSING,
+    console,
+    emit_json,
+    output_format,
+    state,
+    write_csv,
+)
 from standoff.errors import UsageError
+from standoff.labels import skill
+from standoff.labels import target as label
 from standoff.limits import check_seed, check_simulation, one_line
 
 _MONTH = re.compile(r"^\d{4}-\d{2}$")
 
 
-def _month(value: str, flag: str) -> pd.Period:
+def _month(value: str, flag: str):
+    import pandas as pd
+
     if not _MONTH.match(value or ""):
         raise UsageError(f"{flag}: expected a month YYYY-MM, got {value!r}")
     try:
@@ -37,9 +48,9 @@ def _ints(value: str, flag: str) -> list[int]:
 
 def _fmt_skill(s: dict) -> str:
     if not s.get("n"):
-        return "-"
+        return MISSING
     lo, hi = s["skill_interval"]
-    return f"{s['skill']:+.2f} [{lo:+.2f}, {hi:+.2f}]"
+    return skill(s["skill"], lo, hi)
 
 
 def backtest(
@@ -58,20 +69,29 @@ def backtest(
         True, "--store/--no-store", help="Record the run in the results store (DuckDB)."
     ),
     json_out: bool = typer.Option(False, "--json", help="Machine-readable JSON on stdout."),
+    fmt: str = FORMAT,
     workers: int = typer.Option(1, "--workers", help="Origins in parallel (processes)."),
     backend: str = typer.Option("local", "--backend", help="local (process pool) or ray."),
     address: str = typer.Option(None, "--address", help="Ray cluster address (--backend ray)."),
-    progress: bool = typer.Option(
-        None, "--progress/--no-progress", help="Progress bar on stderr (default: on unless --json)."
-    ),
 ) -> None:
     """Rolling-origin backtest: per target, n origins, Brier (or CRPS) of standoff and baselines,
     skill with a 90% block-bootstrap interval.
 
     Example: standoff backtest --from 2000-01 --horizons 12 --paths 1000 --json
     """
+    import pandas as pd
+
     from standoff.backtest import TARGETS, backtest
 
+    fmt = output_format(fmt, json_out)
+    from standoff.sweep.engine import BACKENDS
+
+    if backend not in BACKENDS:
+        raise UsageError(f"--backend: expected one of {', '.join(BACKENDS)}, got {backend!r}")
+    if not 1 <= workers <= 1024:
+        raise UsageError(f"--workers: expected an integer in [1, 1024], got {workers}")
+    if address and backend != "ray":
+        raise UsageError("--address: only with --backend ray")
     lo = _month(start, "--from")
     if step < 1:
         raise UsageError(f"--step: expected an integer >= 1, got {step}")
@@ -102,18 +122,9 @@ def backtest(
         from standoff.store.results import check_writable
 
         check_writable(results_db_path(state(ctx).db))
-    from standoff.sweep.engine import BACKENDS
-
-    if backend not in BACKENDS:
-        raise UsageError(f"--backend: expected one of {', '.join(BACKENDS)}, got {backend!r}")
-    if not 1 <= workers <= 1024:
-        raise UsageError(f"--workers: expected an integer in [1, 1024], got {workers}")
-    if address and backend != "ray":
-        raise UsageError("--address: only with --backend ray")
     res = backtest(
         history, [str(o) for o in origins], hs, tg, paths, seed,
         workers=workers, backend=backend, address=address,
-        progress=(not json_out) if progress is None else progress,
     )  # fmt: skip
     if not res["n_forecast"]:  # nothing to score: say why, write and store nothing
         reasons: dict[str, int] = {}
@@ -139,9 +150,24 @@ def backtest(
         res["run_id"] = store_result(res, db)
         res["store"] = str(db)
     res.pop("records")
-    if json_out:
+    if fmt == "json":
         emit_json(res)
-        return
+    elif fmt == "csv":
+        write_csv(res.table)
+    else:
+        render_backtest(res)
+
+
+def render_backtest(res: dict) -> None:
+    """Print a backtest result as ``standoff backtest`` does."""
+    origins, hs, step, paths, seed = (
+        res["origins"],
+        res["horizons"],
+        res.get("step", 1),
+        res["paths"],
+        res["seed"],
+    )
+    tg = list(res["scores"])
     console.print(
         f"[bold]Backtest[/bold] {len(origins)} origins {origins[0]}..{origins[-1]} (step {step}), "
         f"{paths} paths, seed {seed}, refit {res['refit']}: {res['seconds']:.1f} s "
@@ -166,26 +192,26 @@ def backtest(
             "skill vs clim.",
             "skill vs pers.",
         ):
-            t.add_column(c, justify="right")
+            t.add_column(c, justify="left" if c == "target" else "right")
         for name in tg:
             s = res["scores"][name][str(h)]
             if not s.get("n"):
-                t.add_row(name, "0", "-", "-", "-", "-", "-", "-")
+                t.add_row(label(name), "0", *[MISSING] * 6)
             elif "crps" in s:
                 t.add_row(
-                    name,
+                    label(name),
                     str(s["n"]),
                     "CRPS",
                     f"{s['crps']['standoff']:.2f}",
                     f"{s['crps']['intercept']:.2f} (intercept)",
-                    "-",
+                    MISSING,
                     _fmt_skill(s["skill"]["intercept"]),
-                    "-",
+                    MISSING,
                 )
             else:
                 b = s["brier"]
                 t.add_row(
-                    name,
+                    label(name),
                     str(s["n"]),
                     "Brier",
                     f"{b['standoff']:.3f}",
@@ -195,7 +221,6 @@ def backtest(
                     _fmt_skill(s["skill"]["persistence"]),
                 )
         console.print(t)
-        console.print(
-            f"  war: mean forecast {res['war'][str(h)]['mean_forecast']}, not scored ({res['war'][str(h)]['why']})",
-            markup=False,
-        )
+        w = res["war"][str(h)]
+        mean = MISSING if w["mean_forecast"] is None else f"{100 * w['mean_forecast']:.1f}%"
+        console.print(f"  war: mean forecast {mean}, not scored ({w['why']})", markup=False)

@@ -9,7 +9,8 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from standoff.cli._common import console, emit_json, frame_records
+from standoff.cli._common import FORMAT, console, emit_json, frame_records, output_format, write_csv
+from standoff.labels import MISSING
 
 MODEL_HELP = (
     "compromise (default: capability x salience weighted mean, the most accurate on real "
@@ -213,7 +214,7 @@ def _print_text(obj: dict, label: str) -> None:
     p = fc.problem
 
     def f(v):
-        return "n/a" if v is None else f"{v:.3g}" if abs(v) >= 100 else f"{v:.2f}"
+        return MISSING if v is None else f"{v:.3g}" if abs(v) >= 100 else f"{v:.2f}"
 
     head = f"{label}: {obj['model']} forecast {f(obj['forecast'])}"
     if obj["model"] != "compromise":
@@ -304,6 +305,7 @@ def bargain(
         None, "--seed", help="Ensemble seed (same seed, same output).", show_default=False
     ),
     json_out: bool = typer.Option(False, "--json", help="Machine-readable output."),
+    fmt: str = FORMAT,
     chart: Annotated[
         Path | None,
         typer.Option(
@@ -342,6 +344,8 @@ def bargain(
     """
     from standoff.bargaining.inputs import from_scenario, read_file
 
+    fmt = output_format(fmt, json_out)
+    json_out = fmt == "json"
     files = list(files or [])
     _check_flags(files, model, rounds, ensemble, noise, seed, scenario)
     lohi = _scale(scale, scenario)
@@ -366,10 +370,11 @@ def bargain(
             for prob in read_file(f, scale=lohi):
                 jobs.append(({"file": f}, prob))
     lines = len(jobs) > 1
+    csv_rows: list[dict] = []
     with _DetailWriter(detail) as dw:
         for idx, (head, prob) in enumerate(jobs):
             sink = None if dw.fh is None else dw.sink(head, prob)
-            _one(
+            csv_rows += _one(
                 idx,
                 head,
                 prob,
@@ -382,9 +387,12 @@ def bargain(
                 scenario,
                 chart,
                 json_out,
+                fmt,
                 lines,
                 sink,
             )
+    if fmt == "csv":
+        write_csv(csv_rows)
 
 
 def _one(
@@ -400,9 +408,10 @@ def _one(
     scenario,
     chart,
     json_out,
+    fmt,
     lines,
     sink,
-) -> None:
+) -> list[dict]:
     obj = _result(
         prob, model, rounds, ensemble, noise, seed, side_by_side=bool(scenario), sink=sink
     )
@@ -418,8 +427,36 @@ def _one(
     out = {**head, **obj}
     if json_out:
         emit_json(out, lines=lines)
+    elif fmt == "csv":
+        return _csv_rows(head, obj, fc)
     else:
         label = head.get("file") or f"{head['scenario']}"
         if label != prob.name:
             label = f"{label} [{prob.name}]"
         _print_text({**obj, "_forecast": fc}, label)
+    return []
+
+
+def _csv_rows(head: dict, obj: dict, fc) -> list[dict]:
+    """``--format csv``: one row per model (``--scenario``) or per actor (files)."""
+    src = head.get("file") or head.get("scenario")
+    if "models" in obj:
+        return [
+            {"source": src, "issue": obj["issue"], "model": m, "forecast": v}
+            for m, v in obj["models"].items()
+        ]
+    p = fc.problem
+    return [
+        {
+            "source": src,
+            "issue": obj["issue"],
+            "model": obj["model"],
+            "forecast": obj["forecast"],
+            "actor": a,
+            "capability": float(p.capability[k]),
+            "salience": float(p.salience[k]),
+            "position": float(p.position[k]),
+            "final": float(fc.positions[-1, k]),
+        }
+        for k, a in enumerate(p.actors)
+    ]

@@ -39,9 +39,6 @@ def sensitivity(
     ),
     report: str = typer.Option(None, "--report", help="Write the HTML report to PATH (.html)."),
     json_out: bool = typer.Option(False, "--json", help="Machine-readable JSON on stdout."),
-    progress: bool = typer.Option(
-        None, "--progress/--no-progress", help="Progress bar on stderr (default: on unless --json)."
-    ),
 ) -> None:
     """Global sensitivity of a policy comparison to every assumption with a plausible range.
 
@@ -77,7 +74,9 @@ def sensitivity(
     if resume is None:  # validate cheap things before loading the history
         parse_outputs(outputs)
         check_design(method, n, paths, 2, 1)
-    show_progress = (not json_out) if progress is None else progress
+    from standoff.progress import enabled as progress_enabled
+
+    show_progress = progress_enabled()  # a terminal, not --json (unless standoff --progress)
     history = st.history()
     with SweepStore(results_db_path(st.db)) as store:
 
@@ -104,7 +103,6 @@ def sensitivity(
             address=address,
             store=store,
             resume=resume,
-            progress=show_progress,
             on_run=announce,
         )
         store.put_summary(res.run_id, "sensitivity", summary_subject(scn), res.to_dict())

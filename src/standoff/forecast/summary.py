@@ -16,21 +16,13 @@ from standoff.dynamics.model import FittedModel, fit, fit_from_scenario
 from standoff.dynamics.simulate import EVENTS, Simulation, simulate
 from standoff.errors import UsageError
 from standoff.history.core import History
+from standoff.labels import label
 from standoff.limits import check_seed, check_simulation
 from standoff.scenario import Scenario
 from standoff.scenario.policy import STATUS_QUO, Policy
 
 HORIZONS = (3, 6, 12, 24)
-EVENT_LABELS = {
-    "nuclear": "nuclear test",
-    "icbm": "ICBM launch",
-    "resolution": "new UNSC sanctions resolution",
-    "talks": "talks held",
-    "summit": "US or ROK summit with the DPRK",
-    "agreement_signed": "agreement signed",
-    "agreement_collapse": "agreement collapses",
-    "war": "war",
-}
+EVENT_LABELS = {e: label(e) for e in EVENTS}  # words from the one label map
 
 
 def _horizons(h: int) -> list[int]:

@@ -475,7 +475,7 @@ def run_sensitivity(
     address: str | None = None,
     store=None,
     resume: str | None = None,
-    progress: bool = False,
+    progress: bool = True,
     on_run=None,
 ) -> SensitivityResult:
     """Run (or resume) a sensitivity sweep; see the module docstring.

@@ -37,7 +37,6 @@ from typing import Any
 import numpy as np
 
 from standoff.errors import StandoffError, UsageError
-from standoff.sweep.progress import progress_bar
 from standoff.sweep.store import SweepStore, dumps
 
 BACKENDS = ("local", "ray")
@@ -69,6 +68,21 @@ def _run_one(index: int, task: Any, seed: int) -> tuple[int, Any]:
 def _ray_run(payload: tuple[Callable, Any], index: int, task: Any, seed: int) -> tuple[int, Any]:
     fn, context = payload
     return index, fn(context, task, task_seed(seed, index))
+
+
+class _NoBar:
+    def advance(self, n: int = 1) -> None:
+        pass
+
+    def __enter__(self) -> _NoBar:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        pass
+
+
+def _no_bar() -> _NoBar:
+    return _NoBar()
 
 
 @dataclass
@@ -105,7 +119,7 @@ def run_sweep(
     store: SweepStore | None = None,
     run_id: str | None = None,
     versions: tuple[str, str] = ("", ""),
-    progress: bool = False,
+    progress: bool = True,
     description: str = "sweep",
     on_commit: Callable[[int], None] | None = None,
 ) -> SweepResult:
@@ -113,6 +127,8 @@ def run_sweep(
 
     ``versions`` = (code version, data version) recorded with each stored task.
     ``on_commit(i)`` is called after task ``i`` is stored (or, without a store, received).
+    ``progress``: allow a progress bar (tasks done, rate, ETA; :mod:`standoff.progress`
+    decides whether one is drawn: on a terminal, not with ``--json`` unless ``--progress``).
     """
     workers = _check(backend, workers)
     if not isinstance(seed, (int, np.integer)) or seed < 0:
@@ -134,7 +150,10 @@ def run_sweep(
         if on_commit is not None:
             on_commit(i)
 
-    with progress_bar(n, description, enabled=progress, done=skipped) as bar:
+    from standoff.progress import progress as progress_bar
+
+    with progress_bar(n, description) if progress else _no_bar() as bar:
+        bar.advance(skipped)
         if not pending:
             pass
         elif backend == "ray":
