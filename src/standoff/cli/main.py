@@ -21,6 +21,7 @@ from standoff.cli import forecast_log as forecast_log_cmd
 from standoff.cli import game as game_cmd
 from standoff.cli import history as history_cmd
 from standoff.cli import scenario as scenario_cmd
+from standoff.cli import sensitivity as sensitivity_cmd
 from standoff.cli import vintages as vintages_cmd
 from standoff.cli._common import State, err_console
 from standoff.errors import StandoffError
@@ -98,6 +99,7 @@ app.command("compare")(forecast_cmd.compare)
 app.command("evidence")(forecast_cmd.evidence)
 app.command("backtest")(backtest_cmd.backtest)
 app.add_typer(game_cmd.app, name="game")
+app.command("sensitivity")(sensitivity_cmd.sensitivity)
 
 
 def _fast_summary(args: list[str]) -> bool:

@@ -79,10 +79,19 @@ def _track_record(ctx: BriefContext) -> str:
     return latest_run_section(ctx.history, ctx.backtest_report, ctx.results_db)
 
 
+def _sensitivity(ctx: BriefContext) -> str:
+    if ctx.scenario is None:
+        return ""
+    from standoff.sensitivity.report import stored_briefing_section
+
+    return stored_briefing_section(ctx.scenario, ctx.results_db)
+
+
 SECTION_PROVIDERS: list[tuple[str, Callable[[BriefContext], str]]] = [
     ("Forecast and policy comparison", _forecast),
     ("The January 2018 scorecard", _scorecard),
     ("Track record", _track_record),
+    ("Robustness of the policy ranking", _sensitivity),
     ("Bargaining: where the negotiation would settle", _bargaining),
     ("Strategic logic: crisis games", _strategic),
 ]
