@@ -20,6 +20,7 @@ from standoff.cli import forecast as forecast_cmd
 from standoff.cli import game as game_cmd
 from standoff.cli import history as history_cmd
 from standoff.cli import scenario as scenario_cmd
+from standoff.cli import serve as serve_cmd
 from standoff.cli._common import State, err_console
 from standoff.errors import StandoffError
 
@@ -58,6 +59,7 @@ app.command("compare")(forecast_cmd.compare)
 app.command("evidence")(forecast_cmd.evidence)
 app.command("backtest")(backtest_cmd.backtest)
 app.add_typer(game_cmd.app, name="game")
+app.command("serve")(serve_cmd.serve)
 
 
 def main(argv: list[str] | None = None) -> int:
