@@ -61,11 +61,13 @@ async function api(url, opts = {}) {
 const BASE_LAYOUT = {
   margin: { l: 55, r: 15, t: 40, b: 45 },
   font: { family: "system-ui, sans-serif", size: 12 },
-  legend: { orientation: "h", y: -0.18 },
+  legend: { orientation: "h", y: -0.12, yanchor: "top" },
   paper_bgcolor: "#fff",
   plot_bgcolor: "#fff",
 };
 const CONFIG = { displaylogo: false, responsive: true, modeBarButtonsToRemove: ["lasso2d", "select2d"] };
+const BELOW_AXIS_TITLE = { legend: { orientation: "h", y: -0.24, yanchor: "top" }, margin: { l: 55, r: 15, t: 40, b: 60 } };
+const SHORT = { nuclear: "nuclear test", icbm: "ICBM", resolution: "UNSC resolution", talks: "talks", summit: "summit", agreement_signed: "agreement", agreement_collapse: "collapse", war: "war" };
 const COLOURS = ["#1f3b73", "#dd8452", "#55a868", "#c44e52", "#8172b2", "#937860", "#64b5cd"];
 
 function plot(id, traces, layout = {}) {
@@ -260,11 +262,11 @@ function renderComparison(res, ids) {
 
   const evs = Object.keys(res.labels);
   plot("bars", ids.map((id, k) => ({
-    type: "bar", name: res.policies[id].title, x: evs.map((e) => res.labels[e]),
+    type: "bar", name: res.policies[id].title, x: evs.map((e) => SHORT[e] || res.labels[e]),
     y: evs.map((e) => res.policies[id].summary.events[e][H].p),
     error_y: { type: "data", array: evs.map((e) => 1.96 * res.policies[id].summary.events[e][H].se), visible: true },
     marker: { color: COLOURS[k % COLOURS.length] },
-  })), { barmode: "group", title: { text: `P(at least one event within ${res.horizon} months)` }, yaxis: { tickformat: ".0%", rangemode: "tozero" }, xaxis: { tickangle: -25 } });
+  })), { barmode: "group", title: { text: `P(at least one event within ${res.horizon} months)` }, yaxis: { tickformat: ".0%", rangemode: "tozero" } });
 
   const traces = [];
   ids.forEach((id, k) => {
@@ -282,8 +284,8 @@ function renderHistory(d) {
   plot("chart-year", Object.keys(c.by_year).map((t) => ({ type: "bar", name: t, x: c.years, y: c.by_year[t], marker: { color: TYPE_COLOURS[t] } })),
     { barmode: "stack", title: { text: `Missiles tested per year${d.as_of ? " (as of " + d.as_of + ")" : ""}` }, yaxis: { title: { text: "missiles" } } });
   const types = Object.keys(c.by_type);
-  plot("chart-type", [{ type: "bar", x: types, y: types.map((t) => c.by_type[t]), marker: { color: types.map((t) => TYPE_COLOURS[t]) } }],
-    { title: { text: "By type" }, showlegend: false });
+  plot("chart-type", [{ type: "bar", orientation: "h", y: types, x: types.map((t) => c.by_type[t]), marker: { color: types.map((t) => TYPE_COLOURS[t]) } }],
+    { title: { text: "By type" }, showlegend: false, yaxis: { autorange: "reversed" }, margin: { l: 70, r: 15, t: 40, b: 45 } });
   const leaders = Object.keys(c.by_leader);
   plot("chart-leader", [{ type: "bar", x: leaders, y: leaders.map((l) => c.by_leader[l]), marker: { color: "#1f3b73" } }],
     { title: { text: "By leader" }, showlegend: false });
@@ -394,7 +396,7 @@ function renderBargaining(res) {
     );
     const xs = p.rounds.map((_, i) => i);
     plot(chartId, p.actors.map((a, j) => ({ x: xs, y: p.rounds.map((r) => r[a]), mode: "lines+markers", name: a, line: { color: COLOURS[j % COLOURS.length] } })),
-      { title: { text: "Positions by round" }, xaxis: { title: { text: "round" }, dtick: Math.max(1, Math.ceil(last / 10)) }, yaxis: { range: p.scale } });
+      { ...BELOW_AXIS_TITLE, title: { text: "Positions by round" }, xaxis: { title: { text: "round" }, dtick: Math.max(1, Math.ceil(last / 10)) }, yaxis: { range: p.scale } });
   });
 }
 
@@ -481,7 +483,7 @@ function initTrackRecord() {
   plot("reliability", [
     { x: [0, 1], y: [0, 1], mode: "lines", line: { dash: "dash", color: "#999" }, name: "perfect reliability" },
     ...rel.map(([k, pts], j) => ({ x: pts.map((p) => p.forecast), y: pts.map((p) => p.observed), mode: "lines+markers", name: k.split("|")[0], line: { color: COLOURS[j % COLOURS.length] } })),
-  ], { title: { text: `Reliability, ${h}-month binary targets (bins of the forecast)` }, xaxis: { title: { text: "forecast probability" }, range: [0, 1] }, yaxis: { title: { text: "observed frequency" }, range: [0, 1] } });
+  ], { ...BELOW_AXIS_TITLE, title: { text: `Reliability, ${h}-month binary targets (bins of the forecast)` }, xaxis: { title: { text: "forecast probability" }, range: [0, 1] }, yaxis: { title: { text: "observed frequency" }, range: [0, 1] } });
   const ot = d.over_time[h];
   if (ot) plot("over-time", [
     { x: ot.origins, y: ot.standoff, mode: "lines", name: "standoff", line: { color: COLOURS[0] } },
