@@ -38,6 +38,7 @@ from standoff.web.services import (
     MAX_PATHS,
     MAX_POLICIES,
     MAX_UPLOAD_BYTES,
+    Payload,
     Services,
 )
 
@@ -171,6 +172,12 @@ def create_app(
             except TimeoutError:
                 raise _Timeout from None
 
+    def send(payload) -> Response:
+        """Cached results go out as their serialised bytes (no re-encoding per request)."""
+        if isinstance(payload, Payload):
+            return Response(payload.raw, media_type="application/json")
+        return _json(payload)
+
     # ------------------------------------------------------------------ errors
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError):
@@ -274,7 +281,8 @@ def create_app(
     # ------------------------------------------------------------------ API
     @app.get("/api/outlook", tags=["api"], summary="Forecast as of the latest record")
     async def api_outlook():
-        return await run(svc.outlook)
+        hit = svc.outlook_cached()
+        return send(hit if hit is not None else await run(svc.outlook))
 
     @app.get("/api/scenarios", tags=["api"], summary="Bundled scenarios")
     async def api_scenarios():
@@ -286,7 +294,11 @@ def create_app(
 
     @app.post("/api/compare", tags=["api"], summary="Compare policies (common random numbers)")
     async def api_compare(req: S.CompareRequest):
-        return await run(
+        rkey = req.model_dump_json()
+        hit = svc.request_cached(rkey)  # the same validated request again: its stored result
+        if hit is not None:
+            return send(hit)
+        payload = await run(
             svc.compare,
             req.scenario,
             req.policies,
@@ -296,6 +308,8 @@ def create_app(
             req.horizon,
             req.seed,
         )
+        svc.remember_request(rkey, payload)
+        return send(payload)
 
     @app.post(
         "/api/scenario.yaml",

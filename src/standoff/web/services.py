@@ -101,6 +101,20 @@ class _LRU:
                 self._key_locks.pop(key, None)
             return value
 
+    def peek(self, key: str) -> Any | None:
+        """The cached value or None; never computes (cheap enough for the event loop)."""
+        with self._lock:
+            value = self._data.get(key)
+            if value is not None:
+                self._data.move_to_end(key)
+            return value
+
+    def put(self, key: str, value: Any) -> None:
+        with self._lock:
+            self._data[key] = value
+            while len(self._data) > self.size:
+                self._data.popitem(last=False)
+
     def __contains__(self, key: str) -> bool:
         with self._lock:
             return key in self._data
@@ -115,6 +129,15 @@ def _key(*parts: Any) -> str:
 def jsonable(obj: Any) -> Any:
     """Strict-JSON version of ``obj`` (numpy scalars, dates, NaN -> null)."""
     return json.loads(json.dumps(_clean(obj), default=json_default, allow_nan=False))
+
+
+class Payload(dict):
+    """A JSON-ready result with its serialised bytes (cached results are sent as they are)."""
+
+    def __init__(self, obj: Any) -> None:
+        raw = json.dumps(_clean(obj), default=json_default, allow_nan=False, ensure_ascii=False)
+        super().__init__(json.loads(raw))
+        self.raw = raw.encode("utf-8")
 
 
 @lru_cache(maxsize=16)
@@ -133,6 +156,8 @@ class Services:
         self._fits = _LRU(8)
         self._results = _LRU(64)
         self._pool = ThreadPoolExecutor(max_workers=MAX_POLICIES, thread_name_prefix="sim")
+        self._source_ids = set(history.tables["sources"]["id"].astype(str))
+        self._skill_stamp = None
 
     # ---------------------------------------------------------------- shared
     def _fit(self, as_of: dt.date | pd.Timestamp, params: dict[str, float]):
@@ -170,6 +195,7 @@ class Services:
         db = self.results_db
         mtime = Path(db).stat().st_mtime_ns if db is not None and Path(db).exists() else None
         cached = getattr(self, "_skill", None)
+        self._skill_stamp = mtime
         if cached is not None and cached[0] == mtime:
             return cached[1]
         run = self.track_record(detail=False)
@@ -249,16 +275,40 @@ class Services:
                 "notes": sim.notes,
             }
 
-        out = dict(self._results.get_or_compute(_key("outlook", str(as_of.date())), compute))
+        base = self._results.get_or_compute(_key("outlook", str(as_of.date())), compute)
         skill = self.latest_skill()
-        for row in out["events"]:
-            t = BACKTEST_TARGET.get(row["id"])
-            row["skill"] = {
-                str(k): None if t is None or (t, k) not in skill else skill[(t, k)]
-                for k in OUTLOOK_HORIZONS
-            }
-        out["freshness"] = self.freshness()
-        return jsonable(out)
+
+        def merge() -> Payload:
+            out = dict(base)
+            out["events"] = [dict(row) for row in base["events"]]
+            for row in out["events"]:
+                t = BACKTEST_TARGET.get(row["id"])
+                row["skill"] = {
+                    str(k): None if t is None or (t, k) not in skill else skill[(t, k)]
+                    for k in OUTLOOK_HORIZONS
+                }
+            out["freshness"] = self.freshness()
+            return Payload(out)
+
+        return self._results.get_or_compute(self._outlook_key(), merge)
+
+    def _outlook_key(self) -> str:
+        return _key("outlook-page", str(self.history.latest_date.date()), self._skill_stamp)
+
+    def outlook_cached(self) -> Payload | None:
+        """The outlook if it is cached and the results store has not changed, else None."""
+        db = self.results_db
+        mtime = Path(db).stat().st_mtime_ns if db is not None and Path(db).exists() else None
+        if mtime != self._skill_stamp:
+            return None
+        return self._results.peek(self._outlook_key())
+
+    def request_cached(self, request_key: str) -> Payload | None:
+        """A result already computed for exactly this (validated) request, else None."""
+        return self._results.peek(_key("request", request_key))
+
+    def remember_request(self, request_key: str, payload: Payload) -> None:
+        self._results.put(_key("request", request_key), payload)
 
     # ---------------------------------------------------------------- scenarios
     @staticmethod
@@ -336,7 +386,7 @@ class Services:
             err = exc.errors()[0]
             msg = err["msg"].removeprefix("Value error, ")
             raise ScenarioError(f"scenario.{_loc_path(err['loc'])}: {msg}") from None
-        _check_source_ids(scn, Path("scenario"), None)
+        _check_source_ids(scn, Path("scenario"), self._source_ids)
         return scn
 
     def compare(
@@ -417,7 +467,7 @@ class Services:
                 "notes": base.notes,
             }
 
-        return jsonable(self._results.get_or_compute(key, compute))
+        return self._results.get_or_compute(key, lambda: Payload(compute()))
 
     def scenario_yaml(self, scenario: str, policies: list, parameters: dict) -> str:
         scn = self.edited_scenario(scenario, policies, parameters)
