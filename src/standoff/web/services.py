@@ -140,6 +140,14 @@ class Payload(dict):
         self.raw = raw.encode("utf-8")
 
 
+@lru_cache(maxsize=1)
+def _intervention_schema() -> dict:
+    """JSON schema of a policy intervention (the page binds its fields to it)."""
+    from standoff.scenario.policy import Intervention
+
+    return Intervention.model_json_schema()
+
+
 @lru_cache(maxsize=16)
 def _load_bundled(name: str):
     from standoff.scenario import load_scenario
@@ -360,6 +368,7 @@ class Services:
                     for path, v in s.sourced_values()
                 ],
                 "sliders": SLIDER,
+                "intervention_schema": _intervention_schema(),
             }
         )
 

@@ -125,14 +125,46 @@ function assumptionRow(label, sourced, name, sliders, onChange) {
   return [el("div", { class: "assumption" }, [el("span", { text: label }), range, num]), why];
 }
 
-function intField(obj, key, label, onChange, min = 1) {
-  const inp = el("input", { type: "number", min, step: 1, value: obj[key] ?? "", placeholder: DASH, "aria-label": label });
-  inp.addEventListener("change", () => {
-    const v = parseInt(inp.value, 10);
-    if (Number.isFinite(v)) obj[key] = v;
-    else delete obj[key];
-    onChange();
-  });
+// Which intervention fields apply to which kind (see standoff.scenario.policy).
+const IV_FIELDS = {
+  sanctions: ["start", "end", "every", "counts_as_resolution"],
+  relief_rule: ["start", "end", "every", "quiet_months", "floor"],
+  hazard: ["target", "when", "start", "end"],
+  tension_shock: ["start"],
+  exercises: ["start", "end", "suspend"],
+  moratorium: ["start", "end", "suspend"],
+};
+const IV_LABELS = {
+  start: "start month", end: "end month", every: "every (months)", quiet_months: "quiet months",
+  floor: "floor (index)", when: "when", target: "on", counts_as_resolution: "counts as a resolution", suspend: "in force",
+};
+
+function schemaField(obj, key, prop, onChange) {
+  // one input bound to the pydantic JSON schema of the field (type, range, choices, nullable)
+  const branches = prop.anyOf || [prop];
+  const nullable = branches.some((b) => b.type === "null");
+  const sch = branches.find((b) => b.type !== "null") || prop;
+  const label = IV_LABELS[key] || key;
+  const fallback = () => { if (nullable) delete obj[key]; else obj[key] = prop.default; };
+  let inp;
+  if (sch.enum) {
+    inp = el("select", { "aria-label": label }, [
+      ...(nullable ? [el("option", { value: "", text: DASH })] : []),
+      ...sch.enum.map((v) => el("option", { value: v, text: v, selected: (obj[key] ?? prop.default) === v })),
+    ]);
+    inp.addEventListener("change", () => { if (inp.value) obj[key] = inp.value; else fallback(); onChange(); });
+  } else if (sch.type === "boolean") {
+    inp = el("input", { type: "checkbox", checked: Boolean(obj[key] ?? prop.default), "aria-label": label });
+    inp.addEventListener("change", () => { obj[key] = inp.checked; onChange(); });
+  } else {
+    const isInt = sch.type === "integer";
+    inp = el("input", { type: "number", step: isInt ? 1 : "any", min: sch.minimum, max: sch.maximum, value: obj[key] ?? (nullable ? "" : prop.default), placeholder: DASH, "aria-label": label });
+    inp.addEventListener("change", () => {
+      const v = isInt ? parseInt(inp.value, 10) : parseFloat(inp.value);
+      if (Number.isFinite(v)) obj[key] = v; else fallback();
+      onChange();
+    });
+  }
   return el("label", {}, [`${label} `, inp]);
 }
 
@@ -165,11 +197,7 @@ function initPolicies() {
     (p.interventions || []).forEach((iv, j) => {
       const part = el("div", { class: "iv", "data-iv": j }, [
         el("div", {}, [el("span", { class: "kind", text: iv.kind }), iv.target ? ` on ${iv.target}` : "", iv.description ? `: ${iv.description}` : ""]),
-        el("div", { class: "controls" }, [
-          intField(iv, "start", "start month", changed),
-          intField(iv, "end", "end month", changed),
-          intField(iv, "every", "every (months)", changed),
-        ]),
+        el("div", { class: "controls" }, (IV_FIELDS[iv.kind] || ["start", "end"]).map((key) => schemaField(iv, key, doc.intervention_schema.properties[key], changed))),
       ]);
       for (const key of ["delta", "log_ratio"]) {
         if (iv[key]) part.append(...assumptionRow(key === "delta" ? "index change" : "log odds ratio", iv[key], key, sliders, changed));
