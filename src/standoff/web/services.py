@@ -126,6 +126,10 @@ def _key(*parts: Any) -> str:
     ).hexdigest()
 
 
+def _months_between(a: pd.Timestamp, b: pd.Timestamp) -> int:
+    return (b.year - a.year) * 12 + (b.month - a.month)
+
+
 def jsonable(obj: Any) -> Any:
     """Strict-JSON version of ``obj`` (numpy scalars, dates, NaN -> null)."""
     return json.loads(json.dumps(_clean(obj), default=json_default, allow_nan=False))
@@ -211,6 +215,27 @@ class Services:
         self._skill = (mtime, out)
         return out
 
+    def _last_events(self) -> dict[str, pd.Timestamp | None]:
+        t = self.history.tables
+        la, dp = t["launches"], t["diplomacy"]
+
+        def last(dates: pd.Series) -> pd.Timestamp | None:
+            dates = dates.dropna()
+            return None if dates.empty else dates.max()
+
+        return {
+            "nuclear test": last(t["nuclear_tests"]["date"]),
+            "ICBM launch": last(la.loc[la["type"] == "ICBM", "date"]),
+            "talks or summit (any parties)": last(dp.loc[dp["kind"].isin(["talks", "summit"]), "date_start"]),
+            "UNSC sanctions resolution": last(
+                t["sanctions"].loc[
+                    t["sanctions"]["adopted"].fillna(False).astype(bool)
+                    & t["sanctions"]["kind"].isin(["sanctions", "designations"]),
+                    "date",
+                ]
+            ),
+        }
+
     def freshness(self) -> dict | None:
         """Per-table coverage and the as-of date (the ``vintages`` capability, when present)."""
         cov = self.history.tables.get("coverage")
@@ -252,6 +277,23 @@ class Services:
                 for c in LEADING
                 if c in self.history.monthly.columns
             ]
+            start = model.state.iloc[model.start_index]
+            leading.insert(
+                0,
+                {
+                    "label": "tension index where the simulation starts",
+                    "value": float(start["tension"]),
+                    "month": str(start["month"]),
+                },
+            )
+            for label, when in self._last_events().items():
+                leading.append(
+                    {
+                        "label": f"months since the last {label}",
+                        "value": None if when is None else _months_between(when, as_of),
+                        "month": None if when is None else str(when.date()),
+                    }
+                )
             recent = self.history.monthly.tail(12)
             leading.insert(
                 0,
