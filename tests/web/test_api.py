@@ -197,3 +197,35 @@ def test_serve_binds_localhost_and_warns_for_other_hosts(run_cli, monkeypatch):
     assert code == 0 and calls[-1]["host"] == "0.0.0.0" and "warning: serving on 0.0.0.0" in err
     code, _, err = run_cli("serve", "--port", "70000")
     assert code == 2 and "--port" in err
+
+
+def test_a_long_run_does_not_block_other_requests(live_url):
+    """While a big comparison runs in a worker thread, other requests are answered."""
+    import threading
+
+    import httpx
+
+    done = threading.Event()
+    result = {}
+
+    def long_run():
+        body = {
+            "scenario": "korea-now",
+            "compare": ["status-quo", "phased-relief", "maximum-pressure", "military-option"],
+            "paths": 20_000,
+            "horizon": 36,
+            "seed": 99,
+        }
+        result["status"] = httpx.post(f"{live_url}/api/compare", json=body, timeout=120).status_code
+        done.set()
+
+    t = threading.Thread(target=long_run)
+    t.start()
+    try:
+        threading.Event().wait(0.3)
+        r = httpx.get(f"{live_url}/api/games", timeout=60)
+        assert r.status_code == 200
+        assert not done.is_set()  # answered while the comparison was still running
+    finally:
+        t.join(timeout=120)
+    assert result["status"] == 200
