@@ -8,7 +8,7 @@ import pytest
 
 pytestmark = pytest.mark.browser
 
-PAGES = ["/", "/policies", "/history", "/bargaining", "/games", "/track-record"]
+PAGES = ["/", "/policies", "/history", "/bargaining", "/games", "/track-record", "/api"]
 
 
 def _plot_points(page, div: str) -> list:
@@ -24,6 +24,11 @@ def test_every_page_loads_without_console_errors(page, path):
     assert resp.status == 200
     page.wait_for_load_state("networkidle")
     assert page.locator("nav.top a.active").count() == 1
+    # offline: every script, style and image comes from this server
+    hosts = page.evaluate(
+        "() => performance.getEntriesByType('resource').map(e => new URL(e.name).host)"
+    )
+    assert set(hosts) <= {page.base.split("//")[1]}
     assert page.locator("h1").inner_text().strip()
     if path == "/":
         page.wait_for_selector("#fan .main-svg")

@@ -1,9 +1,9 @@
 """``standoff serve``: the analyst's workbench, a local web app and JSON API (FastAPI).
 
 Pages are server-rendered from the shared Jinja2 templates (``standoff/templates/web/``);
-each page's data is also JSON under ``/api/...`` (schema at ``/openapi.json``, docs at
-``/docs``). Charts are drawn by plotly.js, served from the installed ``plotly`` package (no
-CDN: the app works offline).
+each page's data is also JSON under ``/api/...`` (schema at ``/openapi.json``, a list of
+the operations at ``/api``). Charts are drawn by plotly.js, served from the installed
+``plotly`` package (no CDN: the app works offline).
 
 Safety: every request is validated by pydantic models (the scenario file's own models for
 policies and parameters); a bad request gets a 4xx JSON body naming the field, never a
@@ -159,6 +159,8 @@ def create_app(
         + "; ".join(f"{k} {v}" for k, v in BOUNDS.items())
         + ".",
         lifespan=lifespan,
+        docs_url=None,  # the Swagger/ReDoc viewers load assets from a CDN: offline app
+        redoc_url=None,
     )
     app.state.services = svc
     app.add_middleware(BodyLimit, max_bytes=MAX_BODY_BYTES)
@@ -272,6 +274,27 @@ def create_app(
         return page(
             "games", "Games", catalogue=svc.games_catalogue(), scenarios=svc.scenario_names()
         )
+
+    @app.get("/api", response_class=HTMLResponse, tags=["pages"])
+    async def api_page():
+        ops = []
+        for path, item in app.openapi()["paths"].items():
+            if not path.startswith("/api/"):
+                continue
+            for method, op in item.items():
+                names = [p["name"] for p in op.get("parameters", []) if p["in"] != "path"]
+                body = op.get("requestBody", {}).get("content", {})
+                if body:
+                    names.append("body: " + ", ".join(body))
+                ops.append(
+                    {
+                        "method": method.upper(),
+                        "path": path,
+                        "summary": op.get("summary", ""),
+                        "params": ", ".join(names) or "–",
+                    }
+                )
+        return page("api", "JSON API", operations=ops)
 
     @app.get("/track-record", response_class=HTMLResponse, tags=["pages"])
     async def track_record_page():

@@ -226,7 +226,9 @@ class Services:
         return {
             "nuclear test": last(t["nuclear_tests"]["date"]),
             "ICBM launch": last(la.loc[la["type"] == "ICBM", "date"]),
-            "talks or summit (any parties)": last(dp.loc[dp["kind"].isin(["talks", "summit"]), "date_start"]),
+            "talks or summit (any parties)": last(
+                dp.loc[dp["kind"].isin(["talks", "summit"]), "date_start"]
+            ),
             "UNSC sanctions resolution": last(
                 t["sanctions"].loc[
                     t["sanctions"]["adopted"].fillna(False).astype(bool)
