@@ -5,6 +5,11 @@ from __future__ import annotations
 import pytest
 
 
+def pytest_configure(config):
+    # starlette's TestClient on httpx 0.28 warns that it prefers "httpx2": not our code
+    config.addinivalue_line("filterwarnings", "ignore:Using `httpx` with `starlette.testclient`")
+
+
 @pytest.fixture(scope="session")
 def app():
     from standoff.web.app import create_app

@@ -229,3 +229,18 @@ def test_a_long_run_does_not_block_other_requests(live_url):
     finally:
         t.join(timeout=120)
     assert result["status"] == 200
+
+
+def test_history_date_filters_are_checked(client):
+    r = client.get("/api/history", params={"start": "2019-01-01", "end": "2018-01-01"})
+    assert r.status_code == 422 and r.json()["field"] == "start"
+    r = client.get("/api/history", params={"as_of": "2000-01-01", "start": "2001-01-01"})
+    assert r.status_code == 422 and r.json()["field"] == "start"
+    r = client.get(
+        "/api/history",
+        params={"start": "2018-06-01", "end": "2018-06-30", "kinds": ["diplomacy"]},
+    )
+    assert r.status_code == 200
+    rows = r.json()["timeline"]
+    assert any("Singapore" in row["what"] for row in rows)
+    assert all("2018-06-01" <= row["date"] <= "2018-06-30" for row in rows)

@@ -566,6 +566,8 @@ class Services:
         hi = h.as_of_date or h.latest_date
         if end is not None and pd.Timestamp(end) > hi:
             end = hi.date()
+        if start is not None and pd.Timestamp(start) > hi:
+            raise UsageError(f"start: expected a date on or before {hi.date()}, got {start}")
         if start is not None and end is not None and start > end:
             raise UsageError(f"start: {start} is after end {end}")
         tl = h.timeline(start, end, tuple(kinds)) if kinds else pd.DataFrame()
