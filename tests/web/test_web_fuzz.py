@@ -2,7 +2,7 @@
 
 Every operation gets generated requests (valid and invalid by the schema); the check is
 schemathesis's ``not_a_server_error``. CI runs ``FUZZ_EXAMPLES`` cases per operation (about
-a minute); ``pytest -m slow tests/web/test_fuzz.py`` runs the larger sweep. The number of
+a minute); ``pytest -m slow tests/web/test_web_fuzz.py`` runs the larger sweep. The number of
 cases sent is printed at the end of the session.
 """
 
