@@ -1,16 +1,26 @@
-"""Time per EUM round and peak memory for n = 10 ... 1000 actors.
+"""Time per EUM round and peak memory for n = 10 ... 1000 actors; whole-process figures.
 
-Run: ``python benchmarks/bench_bargaining.py [--quick]``. Prints a table: median wall time
-of one round (E6-E10: risk exponents, probabilities, expected utilities, offers, update) in
-clean and Scholz mode, over several repetitions, and the peak memory traced by tracemalloc
-during one clean round. Inputs are random (seeded) actors on a 0-100 scale.
+Run: ``python benchmarks/bench_bargaining.py [--quick]``. Prints two tables:
+
+1. median wall time of one round (E6-E10: risk exponents, probabilities, expected
+   utilities, offers, update) in clean and Scholz mode, over several repetitions, and the
+   peak memory traced by tracemalloc during one clean round;
+2. the whole ``standoff bargain FILE --model eum --rounds 1 --json`` process (start-up,
+   reading, one round, output) at n = 100, 1000 and 3000: wall time and peak resident
+   memory (``ru_maxrss`` of the child), and the size of the JSON written.
+
+Inputs are random (seeded) actors on a 0-100 scale, written as KTAB CSVs.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import resource
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
 import tracemalloc
 from pathlib import Path
@@ -23,9 +33,10 @@ except ImportError:  # not installed: run from a source checkout
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
 from standoff.bargaining.eum import step
-from standoff.bargaining.inputs import make_problem
+from standoff.bargaining.inputs import make_problem, to_ktab, write_ktab
 
 SIZES = (10, 50, 100, 500, 1000)
+PROCESS_SIZES = (100, 1000, 3000)
 
 
 def problem(n: int, seed: int = 0):
@@ -61,6 +72,27 @@ def peak_memory(p) -> int:
     return peak
 
 
+def whole_process(n: int, tmp: Path) -> tuple[float, float, int]:
+    """Wall seconds, peak RSS (MiB) and stdout bytes of one ``standoff bargain`` process."""
+    path = tmp / f"bench-{n}.csv"
+    write_ktab(to_ktab([problem(n)], name=f"bench{n}"), path)
+    exe = Path(sys.executable).with_name("standoff")
+    cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "standoff.cli.main"]
+    env = {**os.environ, "STANDOFF_HOME": str(tmp / "home")}
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    t0 = time.perf_counter()
+    out = subprocess.run(
+        [*cmd, "bargain", str(path), "--model", "eum", "--rounds", "1", "--json"],
+        capture_output=True,
+        env=env,
+        check=True,
+    )
+    wall = time.perf_counter() - t0
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    # ru_maxrss of children is the largest child so far: run sizes in increasing order
+    return wall, max(peak, before) / 1024, len(out.stdout)
+
+
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="fewer repetitions")
@@ -74,6 +106,13 @@ def main(argv: list[str] | None = None) -> None:
         scholz = time_round(p, "scholz", reps)
         peak = peak_memory(p)
         print(f"{n:>6} {clean * 1e3:>15.2f} {scholz * 1e3:>16.2f} {peak / 2**20:>9.1f} {reps:>5}")
+    print()
+    print("standoff bargain FILE --model eum --rounds 1 --json: whole process")
+    print(f"{'n':>6} {'wall s':>8} {'peak RSS MiB':>13} {'JSON KiB':>9}")
+    with tempfile.TemporaryDirectory() as d:
+        for n in PROCESS_SIZES:
+            wall, rss, size = whole_process(n, Path(d))
+            print(f"{n:>6} {wall:>8.2f} {rss:>13.0f} {size / 1024:>9.0f}", flush=True)
 
 
 if __name__ == "__main__":

@@ -13,6 +13,11 @@ and the validated scenario files::
     scn = so.load_scenario("korea-2018")
 """
 
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING
+
 from standoff.errors import (
     ClaimsError,
     DataError,
@@ -20,8 +25,10 @@ from standoff.errors import (
     ScenarioError,
     StandoffError,
 )
-from standoff.history import History
-from standoff.scenario import Scenario, load_scenario
+
+if TYPE_CHECKING:  # imported lazily (below) so that ``standoff --help`` starts fast
+    from standoff.history import History
+    from standoff.scenario import Scenario, load_scenario
 
 __all__ = [
     "ClaimsError",
@@ -31,7 +38,37 @@ __all__ = [
     "Scenario",
     "ScenarioError",
     "StandoffError",
+    "__version__",
     "load_scenario",
 ]
 
-__version__ = "0.1.0"
+#: public names that live in heavier modules (pandas, pydantic): imported on first use
+_LAZY = {
+    "History": "standoff.history",
+    "Scenario": "standoff.scenario",
+    "load_scenario": "standoff.scenario",
+}
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("standoff")
+    except PackageNotFoundError:  # running from a source tree that is not installed
+        return "0+unknown"
+
+
+def __getattr__(name: str):
+    if name == "__version__":  # from the installed package's metadata, read on first use
+        globals()[name] = _version()
+        return globals()[name]
+    if name in _LAZY:
+        value = getattr(import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'standoff' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY) | {"__version__"})

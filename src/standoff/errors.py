@@ -30,3 +30,8 @@ class LookAheadError(StandoffError):
 
 class UsageError(StandoffError, ValueError):
     """A command-line value is invalid (bad date, unknown choice, ...)."""
+
+
+class NumericalError(StandoffError, RuntimeError):
+    """A numerical method could not solve the model for these inputs (e.g. a QRE continuation
+    that stalls, a singular fit); the message says which inputs to change."""

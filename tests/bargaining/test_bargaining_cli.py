@@ -39,9 +39,11 @@ def test_every_model_on_ktab_csv(capsys, model):
         assert obj["risk_exponents"][0]["Denmark"] == pytest.approx(2.0, abs=5e-4)
     if model == "eum":
         assert obj["status"] in ("converged", "oscillating", "median_stable", "max_rounds")
-        kinds = {e["kind"] for e in obj["events"]}
+        kinds = {e["kind"] for e in obj["accepted_moves"]}
         assert kinds <= {"conflict", "compromise", "capitulation"} and kinds
-        assert {"challenger", "target", "challenger_eu", "target_eu"} <= set(obj["events"][0])
+        assert {"challenger", "target", "challenger_eu", "target_eu"} <= set(
+            obj["accepted_moves"][0]
+        )
 
 
 def test_expected_forecasts(capsys):

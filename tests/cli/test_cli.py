@@ -97,6 +97,8 @@ def test_brief_writes_the_briefing(run_cli, tmp_path):
         "not supported",
         "Data, coverage and licences",
         "data:image/png;base64",
+        "War risk: what each number is conditional on",  # simulator beside the games
+        "<td>game: Fearon bargaining</td>",
     ):
         assert needle in html
     code, js, _ = run_cli(

@@ -97,7 +97,7 @@ def test_user_claims_file_and_coverage_requirement(tmp_path, hist):
             "title: t\nas_of: 2018-01-01\nclaims:\n  - {id: a, text: x, checks: [{query: 'SELECT 1', op: between, value: 1}]}\n",
             r"'between' expects \[low, high\]",
         ),
-        ("title: [unclosed\n", r"line \d+: expected valid YAML"),
+        ("title: [unclosed\n", r"line \d+, column \d+: expected valid YAML"),
         ("- just a list\n", "expected a YAML mapping"),
     ],
 )

@@ -32,7 +32,7 @@ def test_reused_then_rebuilt_when_stale(tmp_path):
     for name in a.tables:
         pd.testing.assert_frame_equal(a.tables[name], b.tables[name])
     with duckdb.connect(str(db)) as con:
-        con.execute("UPDATE standoff_meta SET value = 'stale'")
+        con.execute("UPDATE standoff_meta SET value = 'stale' WHERE key = 'fingerprint'")
     c = History.load(db=db)
     assert stored_fingerprint(db) == fp
     pd.testing.assert_frame_equal(c.launches, a.launches)
@@ -45,8 +45,9 @@ def test_store_round_trip_preserves_types(tmp_path):
         pd.testing.assert_frame_equal(stored.tables[name], direct.tables[name])
 
 
-def test_corrupt_store_is_replaced(tmp_path):
-    db = tmp_path / "bad.duckdb"
-    db.write_bytes(b"not a database")
-    h = History.load(db=db)
+def test_garbage_at_the_default_location_is_replaced(tmp_path, monkeypatch):
+    monkeypatch.setenv("STANDOFF_HOME", str(tmp_path))
+    default_db_path().write_bytes(b"not a database")
+    h = History.load()
     assert len(h.launches) == 339
+    assert stored_fingerprint(default_db_path()) is not None

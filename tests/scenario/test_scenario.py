@@ -107,7 +107,7 @@ def test_unknown_name_and_bad_yaml(tmp_path):
         load_scenario("korea-1950")
     p = tmp_path / "x.yaml"
     p.write_text("actors: [\n")
-    with pytest.raises(ScenarioError, match=r"x\.yaml: line \d+: expected valid YAML"):
+    with pytest.raises(ScenarioError, match=r"x\.yaml: line \d+, column \d+: expected valid YAML"):
         load_scenario(p)
     with pytest.raises(ScenarioError, match="file not found"):
         load_scenario(tmp_path / "missing.yaml")

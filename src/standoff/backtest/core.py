@@ -29,12 +29,14 @@ import numpy as np
 import pandas as pd
 
 from standoff.backtest import scores
+from standoff.backtest.results import as_result
 from standoff.dynamics.model import FittedModel
 from standoff.dynamics.model import fit as _fit
 from standoff.dynamics.simulate import Simulation
 from standoff.dynamics.simulate import simulate as _simulate
 from standoff.errors import UsageError
 from standoff.history.core import History
+from standoff.progress import track
 
 #: binary targets: (simulation event, monthly column); "launch" uses the launch counts
 BINARY = {
@@ -150,6 +152,7 @@ def _parse_origins(origins) -> list[pd.Period]:
     return sorted({pd.Period(o, freq="M") for o in origins})
 
 
+@as_result
 def backtest(
     history: History,
     origins,
@@ -160,7 +163,8 @@ def backtest(
     refit: str = "yearly",
     reps: int = 1000,
 ) -> dict:
-    """Run the rolling-origin backtest; return per-origin records and the score table."""
+    """Run the rolling-origin backtest; return per-origin records and the score table
+    (a :class:`~standoff.backtest.results.BacktestResult`: this dict, with ``.table``)."""
     if refit not in REFIT:
         raise UsageError(f"refit: expected one of {', '.join(REFIT)}, got {refit!r}")
     bad = [t for t in targets if t not in TARGETS]
@@ -176,7 +180,7 @@ def backtest(
     cache: dict = {}
     records, skipped = [], []
     t0 = time.perf_counter()
-    for o in ors:
+    for o in track(ors, "backtest: origins"):
         try:
             rec = forecast_origin(history, o, horizons, paths, seed, refit, cache)
         except (ValueError, np.linalg.LinAlgError, UsageError) as exc:

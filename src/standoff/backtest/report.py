@@ -14,7 +14,6 @@ import json
 from importlib import resources
 from pathlib import Path
 
-import duckdb
 import matplotlib
 
 matplotlib.use("Agg")
@@ -23,9 +22,10 @@ import numpy as np
 import pandas as pd
 
 from standoff.backtest.core import BINARY
-from standoff.errors import UsageError
+from standoff.errors import DataError, UsageError
 from standoff.history.charts import figure_png, img_tag
 from standoff.history.schema import to_csv_text
+from standoff.labels import target
 from standoff.templates import render
 
 
@@ -60,7 +60,7 @@ def forecast_frame(result: dict) -> pd.DataFrame:
                 rows.append(
                     {
                         "origin": r["origin"],
-                        "target": t,
+                        "target": target(t),
                         "h": int(h),
                         "forecast": v["forecast"][t],
                         "climatology": v["baselines"][t]["climatology"],
@@ -91,7 +91,7 @@ def _reliability_chart(ff: pd.DataFrame, h: int, murphy_fn) -> plt.Figure:
                     color=colour,
                     label="standoff" if col == "forecast" else "climatology",
                 )
-        ax.set_title(f"{t} (n={len(d)})", fontsize=9)
+        ax.set_title(f"{target(t)} (n={len(d)})", fontsize=9)
         ax.set_xlim(0, 1)
         ax.set_ylim(0, 1)
         ax.tick_params(labelsize=7)
@@ -142,7 +142,7 @@ def render_report(result: dict) -> str:
                 skill.append({"skill": sk["skill"], "lo": lo, "hi": hi, "beats": beats})
             rows.append(
                 {
-                    "target": t,
+                    "target": target(t),
                     "n": s["n"],
                     "events": s["events"],
                     "brier": [s["brier"][m] for m in ("standoff", "climatology", "persistence")],
@@ -187,8 +187,12 @@ def write_report(result: dict, path: str | Path) -> Path:
     return path
 
 
+_SCORE_COLUMNS = ["run_id", "target", "h", "model", "metric", "value", "n"]
+
+
 def store_result(result: dict, db_path: str | Path) -> str:
-    """Append the run to the DuckDB store; returns its run id."""
+    """Append the run to the results store in one transaction (see
+    :func:`standoff.store.results.write_run`); returns its run id."""
     run = {
         k: result.get(k)
         for k in ("code_version", "data_version", "seed", "paths", "refit", "step", "seconds")
@@ -206,7 +210,7 @@ def store_result(result: dict, db_path: str | Path) -> str:
                     scores.append(
                         {
                             "run_id": run_id,
-                            "target": t,
+                            "target": target(t),
                             "h": int(h),
                             "model": model,
                             "metric": metric,
@@ -218,7 +222,7 @@ def store_result(result: dict, db_path: str | Path) -> str:
                 scores.append(
                     {
                         "run_id": run_id,
-                        "target": t,
+                        "target": target(t),
                         "h": int(h),
                         "model": f"skill_vs_{base}",
                         "metric": "skill",
@@ -226,51 +230,42 @@ def store_result(result: dict, db_path: str | Path) -> str:
                         "n": int(s["n"]),
                     }
                 )
-    ff = forecast_frame(result).assign(run_id=run_id)
-    runs = pd.DataFrame([{"run_id": run_id, **run}])
-    try:
-        Path(db_path).parent.mkdir(parents=True, exist_ok=True)
-        with duckdb.connect(str(db_path)) as con:
-            for name, df in (
-                ("backtest_runs", runs),
-                ("backtest_scores", pd.DataFrame(scores)),
-                ("backtest_forecasts", ff),
-            ):
-                con.register("_df", df)
-                con.execute(f"CREATE TABLE IF NOT EXISTS {name} AS SELECT * FROM _df LIMIT 0")
-                con.execute(f"DELETE FROM {name} WHERE run_id = ?", [run_id])
-                con.execute(f"INSERT INTO {name} BY NAME SELECT * FROM _df")
-                con.unregister("_df")
-    except (duckdb.Error, OSError) as exc:
-        raise UsageError(f"{db_path}: cannot store the backtest ({exc})") from None
+    from standoff.store.results import write_run
+
+    write_run(
+        db_path,
+        "backtest_runs",
+        {"run_id": run_id, **run},
+        {
+            "backtest_scores": pd.DataFrame(scores, columns=_SCORE_COLUMNS),
+            "backtest_forecasts": forecast_frame(result),
+        },
+    )
     return run_id
 
 
 def latest_run_section(history, report_link: str | None = None, db: Path | None = None) -> str:
     """Briefing fragment: the latest stored backtest on this data version, if any."""
     from standoff.store.duckdb_store import results_db_path
+    from standoff.store.results import latest_complete_run, read_run_rows
 
     db = Path(db) if db is not None else results_db_path()
-    if not db.exists():
-        return ""
     dv = data_version(history)
     try:
-        with duckdb.connect(str(db), read_only=True) as con:
-            run = con.execute(
-                "SELECT * FROM backtest_runs WHERE data_version = ? ORDER BY rowid DESC LIMIT 1",
-                [dv],
-            ).df()
-            if run.empty:
-                return ""
-            rid = run["run_id"].iloc[0]
-            sc = con.execute(
-                "SELECT * FROM backtest_scores WHERE run_id = ? AND h = 12", [rid]
-            ).df()
-    except duckdb.Error:
-        return ""
+        run = latest_complete_run(
+            db, "backtest_runs", {"data_version": dv}, require=("backtest_scores",)
+        )
+        if run is None:
+            return ""
+        sc = read_run_rows(db, "backtest_scores", run["run_id"])
+    except DataError as exc:
+        from html import escape
+
+        return f"<p>The track record cannot be shown: {escape(str(exc))}</p>"
+    sc = sc[sc["h"] == 12]
     if sc.empty:
         return ""
-    r = run.iloc[0]
+    r = run
     rows = []
     for t in [*BINARY, "launches"]:
         d = sc[sc["target"] == t]
@@ -282,7 +277,7 @@ def latest_run_section(history, report_link: str | None = None, db: Path | None 
         base = "intercept" if t == "launches" else "climatology"
         rows.append(
             {
-                "target": t,
+                "target": target(t),
                 "metric": metric,
                 "standoff": val.get("standoff", float("nan")),
                 "baseline": val.get(base, float("nan")),
@@ -298,4 +293,7 @@ def latest_run_section(history, report_link: str | None = None, db: Path | None 
         "code_version": str(r["code_version"]),
         "data_version": str(r["data_version"]),
     }
+    from standoff.limits import check_link
+
+    report_link = check_link(report_link)  # no javascript:/data: links into the page
     return render("sections/track_record.html", run=run_info, rows=rows, report_link=report_link)

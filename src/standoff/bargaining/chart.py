@@ -32,9 +32,20 @@ def trajectory_png(fc: Forecast, *, width: float = 7.0, height: float = 4.0) -> 
     rounds = np.arange(pos.shape[0])
     fig = Figure(figsize=(width, height), dpi=100)
     ax = fig.add_subplot(1, 1, 1)
+    # actors often share a position: vary marker and line style so that every line stays
+    # visible where others overlap it
+    markers = "osD^vP*X<>"
     for k, name in enumerate(p.actors[:40]):
         ax.plot(
-            rounds, pos[:, k], marker="o" if pos.shape[0] < 25 else None, ms=3, lw=1.2, label=name
+            rounds,
+            pos[:, k],
+            marker=markers[k % len(markers)] if pos.shape[0] < 25 else None,
+            ms=4,
+            mfc="none",
+            lw=1.2,
+            ls=("-", "--", "-.", ":")[(k // 10) % 4],
+            alpha=0.85,
+            label=name,
         )
     if fc.value is not None:
         ax.axhline(fc.value, color="black", ls="--", lw=1, label=f"{fc.model} forecast")
@@ -43,13 +54,20 @@ def trajectory_png(fc: Forecast, *, width: float = 7.0, height: float = 4.0) -> 
             ax.axhline(value, color="tab:red", ls="-.", lw=1, label=f"{label} forecast")
     ax.axhline(compromise(p), color="grey", ls=":", lw=1, label="compromise model")
     ax.set_xlabel("round")
-    ax.set_ylabel("position")
+    low, high = p.meta.get("low"), p.meta.get("high")
+    lo, hi = p.scale
+    ax.set_ylabel(
+        f"position ({lo:g} = {low}, {hi:g} = {high})"
+        if low and high
+        else f"position on the issue's scale [{lo:g}, {hi:g}]",
+        fontsize=9,
+    )
     ax.set_ylim(
         p.scale[0] - 0.03 * (p.scale[1] - p.scale[0]), p.scale[1] + 0.03 * (p.scale[1] - p.scale[0])
     )
     if pos.shape[0] > 1:
         ax.set_xlim(0, pos.shape[0] - 1)
-    ax.set_title(f"{p.name}: {fc.model}", fontsize=10)
+    ax.set_title(f"{p.name}: {fc.model}" + (f"\n{p.title[:90]}" if p.title else ""), fontsize=9)
     ax.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.0, 0.5), frameon=False)
     fig.subplots_adjust(right=0.72)
     buf = io.BytesIO()

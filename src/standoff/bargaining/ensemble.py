@@ -26,6 +26,7 @@ import numpy as np
 from standoff.bargaining.inputs import Problem
 from standoff.bargaining.models import DEFAULT_MODEL, forecast
 from standoff.errors import UsageError
+from standoff.progress import track
 
 __all__ = ["QUANTILES", "EnsembleResult", "perturb", "run_ensemble"]
 
@@ -79,7 +80,7 @@ def run_ensemble(
         raise UsageError(f"--noise: expected a standard deviation in [0, 1], got {noise:g}")
     ss = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
     out = np.empty(int(n))
-    for k, child in enumerate(ss.spawn(int(n))):
+    for k, child in enumerate(track(ss.spawn(int(n)), f"ensemble: {model} runs")):
         rng = np.random.default_rng(child)
         pk = perturb(problem, float(noise), rng)
         f = forecast(pk, model, rounds=rounds, seed=rng, conflict="stochastic", log=False)

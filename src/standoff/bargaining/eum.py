@@ -260,6 +260,201 @@ def _select(move, key2, key3, valid):
     return idx
 
 
+#: Cells (rows x actors) of one row block of the pairwise matrices (**project choice**):
+#: 2**18 cells = 2 MiB per float64 array. A round then needs the ``(n + 1) x n`` prefix-sum
+#: table, a few ``n x n`` boolean matrices and ~30 block arrays, about 100 MiB at n = 3000,
+#: instead of ~40 full ``n x n`` float matrices (1.5 GiB). Up to n = 512 a round is one block.
+BLOCK_CELLS = 1 << 18
+#: Pairwise matrices kept between the passes of a round when they fit in this many bytes.
+CACHE_BYTES = 64 << 20
+
+
+def _blocks(n: int, block_cells: int | None = None) -> list[slice]:
+    rows = max(1, min(n, (BLOCK_CELLS if block_cells is None else block_cells) // max(n, 1)))
+    return [slice(s, min(n, s + rows)) for s in range(0, n, rows)]
+
+
+class _Gains:
+    """Rows of ``P`` (E1, E2) in blocks, from prefix sums over voters sorted by position.
+
+    Computes exactly what :func:`win_probabilities` computes (same operations on the same
+    operands), but one block of rows at a time, together with the matching rows of ``P.T``.
+    """
+
+    def __init__(self, z, w, blocks, *, vote_exponent=None, scholz=False):
+        n = z.size
+        self.z, self.scholz = z, scholz
+        # P and P.T are computed twice per round (risk step, offers): keep them if they fit
+        self.keep = 2 * n * n * 8 <= CACHE_BYTES
+        self._cache: dict = {}
+        order = np.argsort(z, kind="stable")
+        self.zs = zs = z[order]
+        ws = w[order]
+        self.inv = np.empty(n, dtype=np.intp)
+        self.inv[order] = np.arange(n)
+        rexp = None if vote_exponent is None else np.asarray(vote_exponent, float)[order][:, None]
+        self.csum = np.zeros((n + 1, n))
+        for sl in blocks:  # columns i of E[k, i] = c_k s_k d_ki^{r_k}, cumulated over voters k
+            e = np.abs(zs[:, None] - zs[None, sl])
+            if rexp is not None:
+                e = e**rexp
+            e *= ws[:, None]
+            np.cumsum(e, axis=0, out=self.csum[1:, sl])
+        self.total = self.csum[-1]
+        self.denom = 0.0
+        if scholz:  # Q1: sum_k sum_{a,b} |E_kb - E_ka| over sorted rows of E (rows = voters)
+            coef = 2.0 * np.arange(n) - (n - 1)
+            parts = []
+            for sl in blocks:
+                e = np.abs(zs[sl, None] - zs[None, :])
+                if rexp is not None:
+                    e = e ** rexp[sl]
+                e *= ws[sl, None]
+                # per-row sums (not a BLAS product, whose rounding depends on the block size)
+                parts.append((np.sort(e, axis=1) * coef).sum(axis=1))
+            self.denom = float(2.0 * np.concatenate(parts).sum())
+
+    def rows(self, sl: slice) -> tuple[np.ndarray, np.ndarray]:
+        """``(P[sl, :], P.T[sl, :])`` in input order (kept for reuse when they are small)."""
+        hit = self._cache.get(sl.start)
+        if hit is not None:
+            return hit
+        out = self._rows(sl)
+        if self.keep:
+            self._cache[sl.start] = out
+        return out
+
+    def _rows(self, sl: slice) -> tuple[np.ndarray, np.ndarray]:
+        z, inv, csum, total = self.z, self.inv, self.csum, self.total
+        zi = z[sl, None]
+        left = np.searchsorted(self.zs, 0.5 * (zi + z[None, :]), side="left")
+        ci, cj = inv[sl, None], inv[None, :]
+        g = csum[left, cj]
+        g -= csum[left, ci]  # sum over voters left of the midpoint of (E_kj - E_ki)
+        right = (total[cj] - total[ci]) - g
+        del left
+        lower = zi < z[None, :]
+        upper = z[None, :] < zi
+        same = ~(lower | upper)
+        gain = np.where(lower, g, right)
+        np.maximum(gain, 0.0, out=gain)
+        gain[same] = 0.0
+        gain_t = np.where(upper, -g, -right)  # the (j, i) entries: exact negations
+        np.maximum(gain_t, 0.0, out=gain_t)
+        gain_t[same] = 0.0
+        del g, right
+        if self.scholz:
+            if self.denom > 0:
+                return gain / self.denom, gain_t / self.denom
+            return np.zeros_like(gain), np.zeros_like(gain)
+        tot = gain + gain_t
+        pos = tot > 0
+        safe = np.where(pos, tot, 1.0)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            p = np.where(pos, gain / safe, 0.5)
+            p_t = np.where(pos, gain_t / safe, 0.5)
+        p[same] = 0.0
+        p_t[same] = 0.0
+        return p, p_t
+
+
+def _eu_rows(z, s, sl, p, p_t, r, *, q, t, mu, transposed):
+    """Rows ``sl`` of ``own`` and ``perceived`` (E4, E5; as :func:`expected_utilities`), and
+    with ``transposed`` the rows of ``own.T`` (``own[j, i]``: j's EU of challenging i)."""
+    zi = z[sl]
+    d = np.abs(zi[:, None] - z[None, :])
+    rr = r[sl, None]
+    si = s[sl, None]
+    us = _util(0.5 - 0.5 * d, rr)
+    uf = _util(0.5 + 0.5 * d, rr)
+    usq = _util(np.full_like(d[:, :1], 0.5), rr)
+    own = s[None, :] * (p * us + (1 - p) * uf) + (1 - s[None, :]) * us - q * usq
+    perc = si * (p_t * us + (1 - p_t) * uf) + (1 - si) * us - q * usq
+    del us, uf
+    own_t = None
+    if transposed:
+        rc = r[None, :]
+        us_t = _util(0.5 - 0.5 * d, rc)
+        uf_t = _util(0.5 + 0.5 * d, rc)
+        usq_t = _util(np.full_like(d[:1, :], 0.5), rc)
+        own_t = si * (p_t * us_t + (1 - p_t) * uf_t) + (1 - si) * us_t - q * usq_t
+        del us_t, uf_t
+    if q != 1.0:
+        if mu is None:
+            raise UsageError("mu: the median voter position is needed when q < 1 (E3, E5)")
+        dmi = np.abs(z - mu)
+        own -= (1 - q) * (
+            t * _util(0.5 - 0.25 * (dmi[sl, None] + d), rr)
+            + (1 - t) * _util(0.5 + 0.25 * (dmi[sl, None] + d), rr)
+        )
+        perc -= (1 - q) * (
+            t * _util(0.5 - 0.25 * (dmi[None, :] + d), rr)
+            + (1 - t) * _util(0.5 + 0.25 * (dmi[None, :] + d), rr)
+        )
+        if transposed:
+            own_t -= (1 - q) * (
+                t * _util(0.5 - 0.25 * (dmi[None, :] + d), r[None, :])
+                + (1 - t) * _util(0.5 + 0.25 * (dmi[None, :] + d), r[None, :])
+            )
+    return own, perc, own_t
+
+
+def _risk_blocked(z, w, s, blocks, gains, *, q, t, mu):
+    """E6 in row blocks: ``r_i`` from S_i = sum_j E(U_ji) with every r = 1 (column sums)."""
+    n = z.size
+    ones = np.ones(n)
+    sec = np.zeros(n)
+    for sl in blocks:
+        p, p_t = gains.rows(sl)
+        own1, _, _ = _eu_rows(z, s, sl, p, p_t, ones, q=q, t=t, mu=mu, transposed=False)
+        idx = np.arange(sl.start, sl.stop)
+        own1[idx - sl.start, idx] = 0.0
+        for row in own1:  # sequential, as own1.sum(axis=0) on the whole matrix
+            sec += row
+    hi, lo = sec.max(), sec.min()
+    if hi - lo <= 1e-15 * max(1.0, abs(hi)):
+        return ones.copy()
+    big_r = (2 * sec - hi - lo) / (hi - lo)
+    return (1 - big_r / 3) / (1 + big_r / 3)
+
+
+def _offers(z, s, sl, gains, r, *, q, t, mu, scholz, offer_tol, lose_all=None):
+    """Every quantity of E7-E9 for the receivers in rows ``sl`` (one block)."""
+    p, p_t = gains.rows(sl)
+    a, b, prop_eu = _eu_rows(z, s, sl, p, p_t, r, q=q, t=t, mu=mu, transposed=True)
+    del p
+    n = z.size
+    zi = np.broadcast_to(z[sl, None], a.shape)
+    zj = np.broadcast_to(z[None, :], a.shape)
+    differ = zi != zj
+    with np.errstate(divide="ignore", invalid="ignore"):
+        frac = np.abs(a / b)
+    out = {"a": a, "b": b, "prop_eu": prop_eu, "p_t": p_t, "zi": zi, "zj": zj, "n": n}
+    if scholz:
+        conf = differ & (b > a) & (a > 0)
+        comp = differ & (b > 0) & (a < 0) & (b > np.abs(a)) & ~conf
+        out["target"] = np.where(conf, zj, zi + (zj - zi) * np.where(comp, frac, 0.0))
+        out["conf"], out["comp"] = conf, comp
+        out["kind"] = np.where(conf, _CONFLICT, np.where(comp, _COMPROMISE, 0))
+        out["credible"] = out["kind"] > 0
+        out["target_moves"] = out["credible"]
+        return out
+    sent = differ & (prop_eu > offer_tol)
+    credible = sent & (b > 0)
+    is_conf = credible & (a > 0)
+    is_cap = credible & (a <= 0) & (np.abs(a) >= b)
+    is_comp = credible & (a <= 0) & ~is_cap
+    out["kind"] = np.select([is_conf, is_comp, is_cap], [_CONFLICT, _COMPROMISE, _CAPITULATION], 0)
+    out["target"] = np.where(is_comp, zi + (zj - zi) * np.where(is_comp, frac, 0.0), zj)
+    out["credible"], out["is_conf"] = credible, is_conf
+    if lose_all is not None:
+        lose = lose_all[sl]
+    else:
+        lose = is_conf & (b > a)
+    out["target_moves"] = np.where(is_conf, lose, credible)
+    return out
+
+
 def step(
     z,
     weight,
@@ -273,105 +468,145 @@ def step(
     offer_tol=1e-4,
     rng=None,
     log=True,
+    sink=None,
+    block_cells=None,
 ):
-    """One round (E6-E10). Returns ``(new_z, r, p, own, perceived, roundlog | None)``."""
+    """One round (E6-E10). Returns ``(new_z, r, None, None, None, roundlog | None)``.
+
+    The pairwise matrices are computed in blocks of rows (:data:`BLOCK_CELLS`), so memory
+    grows as O(n) block arrays plus the ``(n + 1) x n`` prefix sums; the results do not
+    depend on the block size. ``log``: ``True`` keeps every credible challenge,
+    ``"accepted"`` only the moves acted on, ``False`` none; ``sink``, if given, receives the
+    log block by block (a :class:`RoundLog` each) instead of keeping it.
+    (The three ``None`` kept the place of the full ``P`` and utility matrices.)
+    """
     z = np.asarray(z, float)
+    w = np.asarray(weight, float)
+    s = np.asarray(salience, float)
     n = z.size
     scholz = mode == "scholz"
-    mu = median_voter(z, weight) if q != 1.0 else None
+    blocks = _blocks(n, block_cells)
+    mu = median_voter(z, w) if q != 1.0 else None
     if scholz:  # Q2: the risk step uses linear votes, the offers risk-curved ones
-        r = risk_exponents(z, weight, salience, q=q, t=t, mu=mu, scholz=True)
-        p = win_probabilities(z, weight, vote_exponent=r, scholz=True)
-    else:  # linear votes throughout: one probability matrix serves both steps
-        p = win_probabilities(z, weight)
-        r = risk_exponents(z, weight, salience, q=q, t=t, mu=mu, p=p)
-    own, perc = expected_utilities(z, salience, p, r, q=q, t=t, mu=mu)
-    a, b = own, perc  # receiver i (row) facing proposer j (column)
-    zi = np.broadcast_to(z[:, None], (n, n))
-    zj = np.broadcast_to(z[None, :], (n, n))
-    differ = zi != zj
-    with np.errstate(divide="ignore", invalid="ignore"):
-        frac = np.abs(a / b)
+        g1 = _Gains(z, w, blocks, vote_exponent=np.ones(n), scholz=True)
+        r = _risk_blocked(z, w, s, blocks, g1, q=q, t=t, mu=mu)
+        del g1
+        gains = _Gains(z, w, blocks, vote_exponent=r, scholz=True)
+    else:  # linear votes throughout: one probability table serves both steps
+        gains = _Gains(z, w, blocks)
+        r = _risk_blocked(z, w, s, blocks, gains, q=q, t=t, mu=mu)
+    kw = {"q": q, "t": t, "mu": mu, "scholz": scholz, "offer_tol": offer_tol}
+    lose_all = chal_all = None
+    if not scholz and conflict == "stochastic":
+        if rng is None:
+            raise UsageError("conflict='stochastic' needs a random generator (seed)")
+        # the draws are taken row block by row block: the same stream as one (n, n) draw
+        lose_all = np.zeros((n, n), bool)
+        chal_all = np.zeros((n, n), bool)
+        for sl in blocks:
+            o = _offers(z, s, sl, gains, r, **kw)
+            draw = rng.random((sl.stop - sl.start, n))
+            lose_all[sl] = o["is_conf"] & (draw < o["p_t"])  # j beats i with P(j, i)
+            chal_all[sl] = o["is_conf"] & ~lose_all[sl]
     new_z = z.copy()
-    if scholz:
-        conf = differ & (b > a) & (a > 0)
-        comp = differ & (b > 0) & (a < 0) & (b > np.abs(a)) & ~conf
-        target = np.where(conf, zj, zi + (zj - zi) * np.where(comp, frac, 0.0))
-        dist = np.abs(zi - zj)
-        ci = np.where(conf, dist, np.inf).argmin(axis=1)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            key = (np.abs(a) * zi + np.abs(b) * zj) / (np.abs(a) + np.abs(b))
-        mi = np.where(comp, key, np.inf).argmin(axis=1)
-        rows = np.arange(n)
-        has_c, has_m = conf.any(axis=1), comp.any(axis=1)
-        pick = np.where(has_c, ci, np.where(has_m, mi, -1))
-        moving = pick >= 0
-        new_z[moving] = target[rows[moving], pick[moving]]
-        kind = np.where(conf, _CONFLICT, np.where(comp, _COMPROMISE, 0))
-        credible = kind > 0
-        target_moves = credible
-        accepted = np.zeros((n, n), bool)
-        accepted[rows[moving], pick[moving]] = True
-        prop_eu = own.T
-    else:
-        prop_eu = own.T  # prop_eu[i, j] = E^j(U_ji): j's own EU of challenging i
-        sent = differ & (prop_eu > offer_tol)
-        credible = sent & (b > 0)
-        is_conf = credible & (a > 0)
-        is_cap = credible & (a <= 0) & (np.abs(a) >= b)
-        is_comp = credible & (a <= 0) & ~is_cap
-        kind = np.select([is_conf, is_comp, is_cap], [_CONFLICT, _COMPROMISE, _CAPITULATION], 0)
-        target = np.where(is_comp, zi + (zj - zi) * np.where(is_comp, frac, 0.0), zj)
-        if conflict == "stochastic":
-            if rng is None:
-                raise UsageError("conflict='stochastic' needs a random generator (seed)")
-            draw = rng.random((n, n))
-            lose = is_conf & (draw < p.T)  # challenger j beats target i with P(j, i)
-            chal_loses = is_conf & ~lose
+    accepted = np.zeros((n, n), bool)
+    proposers = []
+    cache = None
+    quick: list = []  # log="accepted" without stochastic conflict: no second pass needed
+    for sl in blocks:
+        o = _offers(z, s, sl, gains, r, lose_all=lose_all, **kw)
+        rows = np.arange(sl.stop - sl.start)
+        glob = rows + sl.start
+        a, b, zi, zj = o["a"], o["b"], o["zi"], o["zj"]
+        if scholz:
+            conf, comp = o["conf"], o["comp"]
+            dist = np.abs(zi - zj)
+            ci = np.where(conf, dist, np.inf).argmin(axis=1)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                key = (np.abs(a) * zi + np.abs(b) * zj) / (np.abs(a) + np.abs(b))
+            mi = np.where(comp, key, np.inf).argmin(axis=1)
+            has_c, has_m = conf.any(axis=1), comp.any(axis=1)
+            pick = np.where(has_c, ci, np.where(has_m, mi, -1))
+            moving = pick >= 0
+            new_z[glob[moving]] = o["target"][rows[moving], pick[moving]]
+            accepted[glob[moving], pick[moving]] = True
+            if log == "accepted":
+                quick.append(_log_part(o, sl, None, accepted, rows=(rows[moving], pick[moving])))
         else:
-            lose = is_conf & (b > a)
-            chal_loses = np.zeros((n, n), bool)
-        target_moves = np.where(is_conf, lose, credible)
-        # candidates for the target (row i): accepted offers; for challenger j: a lost conflict
-        cand_t = credible & target_moves
-        move_t = np.abs(target - zi)
-        # challenger j (row) moving to z_i after losing conflict (i, j): transpose
-        cand_c = chal_loses.T
-        move_c = np.abs(zj - zi)  # row j, column i: |z_i - z_j| (symmetric)
-        valid = np.concatenate([cand_t, cand_c], axis=1)
-        moves = np.concatenate([move_t, move_c], axis=1)
-        key2 = np.concatenate([prop_eu, own], axis=1)
-        dest = np.concatenate([target, zj], axis=1)
-        pick = _select(moves, key2, dest, valid)
-        rows = np.arange(n)
-        moving = pick >= 0
-        new_z[moving] = dest[rows[moving], pick[moving]]
-        if renege:
-            accepted_from = np.where(moving & (pick < n), pick, -1)
-            proposers = np.unique(accepted_from[accepted_from >= 0])
-            new_z[proposers] = z[proposers]
-        accepted = np.zeros((n, n), bool)
-        ok = moving & (pick < n)
-        accepted[rows[ok], pick[ok]] = True
-        lost = moving & (pick >= n)
-        # a challenger that lost conflict (i=pick-n, j=row) acted on that event
-        accepted[pick[lost] - n, rows[lost]] = True
+            cand_t = o["credible"] & o["target_moves"]
+            move_t = np.abs(o["target"] - zi)
+            # challenger j (row) moving to z_i after losing conflict (i, j): transpose
+            cand_c = chal_all[:, sl].T if chal_all is not None else np.zeros_like(cand_t)
+            move_c = np.abs(zj - zi)
+            pick = _select(
+                np.concatenate([move_t, move_c], axis=1),
+                np.concatenate([o["prop_eu"], a], axis=1),
+                np.concatenate([o["target"], zj], axis=1),
+                np.concatenate([cand_t, cand_c], axis=1),
+            )
+            moving = pick >= 0
+            dest_t = o["target"][rows[moving & (pick < n)], pick[moving & (pick < n)]]
+            new_z[glob[moving & (pick < n)]] = dest_t
+            lost = moving & (pick >= n)
+            new_z[glob[lost]] = z[pick[lost] - n]
+            if renege:
+                proposers.append(pick[moving & (pick < n)])
+            ok = moving & (pick < n)
+            accepted[glob[ok], pick[ok]] = True
+            if log == "accepted" and chal_all is None:  # the moves acted on, from this pass
+                quick.append(_log_part(o, sl, None, accepted, rows=(rows[ok], pick[ok])))
+            # a challenger that lost conflict (i=pick-n, j=row) acted on that event
+            accepted[pick[lost] - n, glob[lost]] = True
+        if len(blocks) == 1:
+            cache = o
+    if renege and proposers:
+        props = np.unique(np.concatenate(proposers))
+        new_z[props] = z[props]
     np.clip(new_z, min(z.min(), 0.0), max(z.max(), 1.0), out=new_z)
     rl = None
-    if log:
-        ti, cj = np.nonzero(credible)
+    if log == "accepted" and sink is None and (scholz or chal_all is None):
         rl = RoundLog(
-            target=ti,
-            challenger=cj,
-            kind=kind[ti, cj],
-            challenger_eu=prop_eu[ti, cj],
-            target_eu=a[ti, cj],
-            perceived_eu=b[ti, cj],
-            proposed=target[ti, cj],
-            target_moves=np.asarray(target_moves)[ti, cj],
-            accepted=accepted[ti, cj],
+            **{
+                f: np.concatenate([getattr(x, f) for x in quick])
+                for f in RoundLog.__dataclass_fields__
+            }
         )
-    return new_z, r, p, own, perc, rl
+        order = np.lexsort((rl.challenger, rl.target))  # row-major, as np.nonzero
+        rl = RoundLog(**{f: getattr(rl, f)[order] for f in RoundLog.__dataclass_fields__})
+    elif log or sink is not None:
+        parts = []
+        for sl in blocks:
+            o = cache if cache is not None else _offers(z, s, sl, gains, r, lose_all=lose_all, **kw)
+            every = _log_part(o, sl, o["credible"], accepted) if log is True or sink else None
+            if sink is not None:
+                sink(every)
+            if log is True:
+                parts.append(every)
+            elif log:  # "accepted": only the moves acted on
+                parts.append(_log_part(o, sl, o["credible"] & accepted[sl], accepted))
+        if log:
+            rl = RoundLog(
+                **{
+                    f: np.concatenate([getattr(x, f) for x in parts])
+                    for f in RoundLog.__dataclass_fields__
+                }
+            )
+    return new_z, r, None, None, None, rl
+
+
+def _log_part(o: dict, sl: slice, mask, accepted: np.ndarray, rows=None) -> RoundLog:
+    ti, cj = np.nonzero(mask) if rows is None else rows
+    return RoundLog(
+        target=ti + sl.start,
+        challenger=cj,
+        kind=o["kind"][ti, cj],
+        challenger_eu=o["prop_eu"][ti, cj],
+        target_eu=o["a"][ti, cj],
+        perceived_eu=o["b"][ti, cj],
+        proposed=o["target"][ti, cj],
+        target_moves=np.asarray(o["target_moves"])[ti, cj],
+        accepted=accepted[sl][ti, cj],
+    )
 
 
 # ---------------------------------------------------------------------------- E11
@@ -410,51 +645,56 @@ class EUMResult:
         return self.positions.shape[0] - 1
 
     def events(self) -> pd.DataFrame:
-        """Event log: who challenged whom in which round and how it resolved."""
-        lo, hi = self.problem.position.min(), self.problem.position.max()
-        frames = []
-        names = np.array(self.problem.actors, dtype=object)
-        for rnd, rl in enumerate(self.logs, start=1):
-            if rl is None or rl.target.size == 0:
-                continue
-            kind = np.array(KINDS, dtype=object)[rl.kind]
-            outcome = np.where(
-                rl.kind == _CONFLICT,
-                np.where(rl.target_moves, "target loses", "target holds"),
-                np.where(rl.kind == _COMPROMISE, "target moves part-way", "target moves"),
-            )
-            frames.append(
-                pd.DataFrame(
-                    {
-                        "round": rnd,
-                        "challenger": names[rl.challenger],
-                        "target": names[rl.target],
-                        "kind": kind,
-                        "outcome": outcome,
-                        "challenger_eu": rl.challenger_eu,
-                        "target_eu": rl.target_eu,
-                        "perceived_challenger_eu": rl.perceived_eu,
-                        "proposed_position": lo + (hi - lo) * rl.proposed,
-                        "accepted": rl.accepted,
-                    }
-                )
-            )
+        """Event log: who challenged whom in which round and how it resolved (every credible
+        challenge, or only the accepted moves if the run was made with ``log="accepted"``)."""
+        frames = [
+            log_frame(self.problem, rnd, rl)
+            for rnd, rl in enumerate(self.logs, start=1)
+            if rl is not None and rl.target.size
+        ]
         if not frames:
-            return pd.DataFrame(
-                columns=[
-                    "round",
-                    "challenger",
-                    "target",
-                    "kind",
-                    "outcome",
-                    "challenger_eu",
-                    "target_eu",
-                    "perceived_challenger_eu",
-                    "proposed_position",
-                    "accepted",
-                ]
-            )
+            return pd.DataFrame(columns=list(EVENT_COLUMNS))
         return pd.concat(frames, ignore_index=True)
+
+
+EVENT_COLUMNS = (
+    "round",
+    "challenger",
+    "target",
+    "kind",
+    "outcome",
+    "challenger_eu",
+    "target_eu",
+    "perceived_challenger_eu",
+    "proposed_position",
+    "accepted",
+)
+
+
+def log_frame(problem: Problem, rnd: int, rl: RoundLog) -> pd.DataFrame:
+    """One round's (or one block's) :class:`RoundLog` as rows of :meth:`EUMResult.events`."""
+    lo, hi = problem.position.min(), problem.position.max()
+    names = np.array(problem.actors, dtype=object)
+    outcome = np.where(
+        rl.kind == _CONFLICT,
+        np.where(rl.target_moves, "target loses", "target holds"),
+        np.where(rl.kind == _COMPROMISE, "target moves part-way", "target moves"),
+    )
+    return pd.DataFrame(
+        {
+            "round": rnd,
+            "challenger": names[rl.challenger],
+            "target": names[rl.target],
+            "kind": np.array(KINDS, dtype=object)[rl.kind],
+            "outcome": outcome,
+            "challenger_eu": rl.challenger_eu,
+            "target_eu": rl.target_eu,
+            "perceived_challenger_eu": rl.perceived_eu,
+            "proposed_position": lo + (hi - lo) * rl.proposed,
+            "accepted": rl.accepted,
+        },
+        columns=list(EVENT_COLUMNS),
+    )
 
 
 def _reversals(pos: np.ndarray, tol: float) -> np.ndarray:
@@ -481,7 +721,9 @@ def run_eum(
     median_window: int = 5,
     max_period: int = 10,
     seed=None,
-    log: bool = True,
+    log: bool | str = True,
+    sink=None,
+    block_cells: int | None = None,
 ) -> EUMResult:
     """Run the EUM on one issue; see the module docstring for equations and choices.
 
@@ -495,7 +737,14 @@ def run_eum(
         median_window: stop when ``mu`` is unchanged for this many rounds (clean mode;
             0 disables).
         seed: int, ``SeedSequence`` or ``Generator`` for stochastic conflict.
-        log: keep the per-round event log (turn off for speed).
+        log: keep the per-round event log: ``True`` every credible challenge (O(n^2) per
+            round), ``"accepted"`` only the moves acted on (O(n)), ``False`` none.
+        sink: ``sink(round, RoundLog)`` receives every credible challenge block by block
+            instead of keeping them (streaming; ``log`` is then ignored). It also receives the
+            challenges of a final round in which no position moved (the round that showed
+            convergence), which the result's ``positions`` do not count.
+        block_cells: cells per row block of the pairwise matrices (default
+            :data:`BLOCK_CELLS`); results do not depend on it.
     """
     if mode not in ("clean", "scholz"):
         raise UsageError(f"mode: expected 'clean' or 'scholz', got {mode!r}")
@@ -522,7 +771,7 @@ def run_eum(
     medians = [median_voter(z, w)]
     status, period = ("fixed_rounds" if scholz else "max_rounds"), None
     still = 0
-    for _ in range(rounds):
+    for k in range(rounds):
         new_z, r, _, _, _, rl = step(
             z,
             w,
@@ -535,6 +784,8 @@ def run_eum(
             offer_tol=offer_tol,
             rng=rng,
             log=log,
+            sink=None if sink is None else (lambda part, _k=k + 1: sink(_k, part)),
+            block_cells=block_cells,
         )
         moved = float(np.max(np.abs(new_z - z)))
         if not scholz and moved <= tol:

@@ -17,7 +17,10 @@ Three ways in, all validated here (errors are one line naming the file and the f
   line ``<name>,<description>,<numActors>,<numDims>,``, a header
   ``Actor,Description,<Influence>,<Dim> Position,<Dim> Salience,...`` and one row per actor.
   Positions and saliences are on [0, 100], and an actor's saliences summed over all dimensions
-  must be <= 100 (KTAB's own rule). :func:`read_ktab` and :func:`write_ktab` round-trip the
+  must be <= 100 (KTAB's own rule). A position header may state the dimension's own scale,
+  ``Years Position [4 .. 10]`` (a standoff extension that KTAB reads as a label); positions
+  are then read on that scale instead of [0, 100], as they are with ``--scale lo,hi``.
+  :func:`read_ktab` and :func:`write_ktab` round-trip the
   file, so KTAB users can bring their files and take them back. Each dimension becomes one
   :class:`Problem` (BDM's issue-by-issue practice).
 * **Scenario files** (:mod:`standoff.scenario`): :func:`from_scenario` turns each entry of a
@@ -29,6 +32,7 @@ from __future__ import annotations
 import csv
 import io
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,6 +41,18 @@ import numpy as np
 import pandas as pd
 
 from standoff.errors import DataError
+from standoff.limits import (
+    CSV_MAX_BYTES,
+    MAX_ACTORS,
+    MAX_FIELD_CHARS,
+    check_text,
+    clip,
+    one_line,
+    read_text_bounded,
+)
+
+#: Dimensions per KTAB file (**project choice**; KTAB's examples have at most a handful).
+MAX_DIMENSIONS = 100
 
 __all__ = [
     "KTABFile",
@@ -146,6 +162,12 @@ def _fmt(v: float) -> str:
     return f"{v:g}"
 
 
+#: Largest capability and absolute position accepted (**project choice**): capabilities are
+#: ratios, and within these bounds every product and sum of the models stays finite.
+MAX_CAPABILITY = 1e12
+MAX_POSITION = 1e12
+
+
 def make_problem(
     actors: Sequence[str],
     capability: Sequence[float],
@@ -172,6 +194,10 @@ def make_problem(
     """
     actors = tuple(str(a) for a in actors)
     n = len(actors)
+    if n > MAX_ACTORS:
+        raise DataError(f"{where}: expected at most {MAX_ACTORS} actors, got {n}")
+    for k, a in enumerate(actors):
+        check_text(a, f"{where}: actor {k + 1} name")
     cap = np.asarray(capability, dtype=float)
     pos = np.asarray(position, dtype=float)
     sal = np.asarray(salience, dtype=float)
@@ -179,20 +205,33 @@ def make_problem(
         raise DataError(f"{where}: expected one capability, position and salience per actor")
     if n < 2:
         raise DataError(f"{where}: expected at least two actors, got {n}")
-    dup = sorted({a for a in actors if actors.count(a) > 1})
+    seen: set[str] = set()
+    dup = sorted({a for a in actors if a in seen or seen.add(a)})
     if dup:
-        raise DataError(f"{where}: actor {dup[0]!r} appears twice; expected unique actor names")
+        raise DataError(f"{where}: actor {clip(dup[0])} appears twice; expected unique actor names")
     for col, arr in (("capability", cap), ("position", pos), ("salience", sal)):
         bad = np.flatnonzero(~np.isfinite(arr))
         if bad.size:
             k = int(bad[0])
             raise DataError(
-                f"{where}: actor {actors[k]!r}, {col}: expected a finite number, got {arr[k]!r}"
+                f"{where}: actor {clip(actors[k])}, {col}: expected a finite number, got {arr[k]!r}"
             )
     if (cap < 0).any():
         k = int(np.flatnonzero(cap < 0)[0])
         raise DataError(
-            f"{where}: actor {actors[k]!r}, capability: expected a value >= 0, got {_fmt(cap[k])}"
+            f"{where}: actor {clip(actors[k])}, capability: expected a value >= 0, got {_fmt(cap[k])}"
+        )
+    if (cap > MAX_CAPABILITY).any():
+        k = int(np.flatnonzero(cap > MAX_CAPABILITY)[0])
+        raise DataError(
+            f"{where}: actor {clip(actors[k])}, capability: expected a value in "
+            f"[0, {MAX_CAPABILITY:g}] (only ratios matter), got {_fmt(cap[k])}"
+        )
+    if (np.abs(pos) > MAX_POSITION).any():
+        k = int(np.flatnonzero(np.abs(pos) > MAX_POSITION)[0])
+        raise DataError(
+            f"{where}: actor {clip(actors[k])}, position: expected a value in "
+            f"[-{MAX_POSITION:g}, {MAX_POSITION:g}], got {_fmt(pos[k])}"
         )
     smax = float(sal.max())
     if salience_scale is None:
@@ -200,7 +239,7 @@ def make_problem(
     if (sal < 0).any() or smax > salience_scale:
         k = int(np.flatnonzero((sal < 0) | (sal > salience_scale))[0])
         raise DataError(
-            f"{where}: actor {actors[k]!r}, salience: expected a value in [0, 1] or [0, 100], "
+            f"{where}: actor {clip(actors[k])}, salience: expected a value in [0, 1] or [0, 100], "
             f"got {_fmt(sal[k])}"
         )
     sal = sal / salience_scale
@@ -247,13 +286,13 @@ def _numeric(df: pd.DataFrame, col: str, where: str, actors: list[str]) -> np.nd
             out[k] = float(text)
         except ValueError:
             raise DataError(
-                f"{where}: row {k + 2} (actor {actors[k]!r}), column {col!r}: expected a number, "
-                f"got {text!r}"
+                f"{where}: row {k + 2} (actor {clip(actors[k])}), column {clip(col)}: expected a number, "
+                f"got {clip(text)}"
             ) from None
         if not math.isfinite(out[k]):
             raise DataError(
-                f"{where}: row {k + 2} (actor {actors[k]!r}), column {col!r}: expected a finite "
-                f"number, got {text!r}"
+                f"{where}: row {k + 2} (actor {clip(actors[k])}), column {clip(col)}: expected a finite "
+                f"number, got {clip(text)}"
             )
     return out
 
@@ -305,8 +344,10 @@ def from_frame(
     )
 
 
-def read_csv(path: str | Path) -> Problem:
-    """Read a plain CSV (columns actor, capability, position, salience) as one problem."""
+def read_csv(path: str | Path, *, scale: tuple[float, float] | None = None) -> Problem:
+    """Read a plain CSV (columns actor, capability, position, salience) as one problem.
+
+    ``scale`` is the issue's ``(min, max)``; by default the range of the positions."""
     path = Path(path)
     text = _read_text(path)
     try:
@@ -315,16 +356,12 @@ def read_csv(path: str | Path) -> Problem:
         msg = str(exc).strip().splitlines()[0] if str(exc).strip() else "no data"
         raise DataError(f"{path}: expected a CSV table ({msg})") from None
     df = df.loc[:, [c for c in df.columns if not str(c).startswith("Unnamed:")]]
-    return from_frame(df, name=path.stem, where=str(path))
+    return from_frame(df, name=path.stem, where=str(path), scale=scale)
 
 
 def _read_text(path: Path) -> str:
-    try:
-        return path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise DataError(f"{path}: file not found") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise DataError(f"{path}: cannot read ({type(exc).__name__})") from None
+    """Read at most :data:`~standoff.limits.CSV_MAX_BYTES` of a regular file (not a device)."""
+    return read_text_bounded(path, CSV_MAX_BYTES, "CSV", encoding="utf-8-sig")
 
 
 # --------------------------------------------------------------------------- KTAB CSV
@@ -344,11 +381,15 @@ class KTABFile:
     positions: np.ndarray  # (n, d), on [0, 100]
     saliences: np.ndarray  # (n, d), on [0, 100]
     path: str = "KTAB CSV"
+    #: per dimension, the scale stated in the position header, or None (KTAB's [0, 100])
+    scales: tuple = ()
 
-    def problems(self) -> list[Problem]:
-        """One :class:`Problem` per dimension (positions on KTAB's [0, 100] scale)."""
+    def problems(self, scale: tuple[float, float] | None = None) -> list[Problem]:
+        """One :class:`Problem` per dimension, on ``scale`` if given, else on the scale the
+        position header states (``Years Position [4 .. 10]``), else on KTAB's [0, 100]."""
         out = []
         for d, dim in enumerate(self.dimensions):
+            own = scale or (self.scales[d] if d < len(self.scales) else None) or (0.0, 100.0)
             out.append(
                 make_problem(
                     self.actors,
@@ -357,7 +398,7 @@ class KTABFile:
                     self.saliences[:, d],
                     name=dim,
                     where=f"{self.path} [{dim}]",
-                    scale=(0.0, 100.0),
+                    scale=own,
                     salience_scale=100.0,
                     title=self.description,
                     meta={"ktab": self.name},
@@ -378,17 +419,25 @@ class KTABFile:
             and np.array_equal(self.influence, other.influence)
             and np.array_equal(self.positions, other.positions)
             and np.array_equal(self.saliences, other.saliences)
+            and self.scales == other.scales
         )
 
 
-def _rows(text: str) -> list[list[str]]:
+def _rows(text: str, where: str = "CSV") -> list[list[str]]:
     rows = []
-    for row in csv.reader(io.StringIO(text), skipinitialspace=True):
-        cells = [c.strip() for c in row]
-        while cells and cells[-1] == "":  # KTAB tolerates a trailing comma
-            cells.pop()
-        if cells:
-            rows.append(cells)
+    reader = csv.reader(io.StringIO(text), skipinitialspace=True)
+    try:
+        for row in reader:
+            cells = [c.strip() for c in row]
+            while cells and cells[-1] == "":  # KTAB tolerates a trailing comma
+                cells.pop()
+            if cells:
+                rows.append(cells)
+    except csv.Error as exc:
+        raise DataError(
+            f"{where}: line {reader.line_num}: expected a CSV row ({one_line(str(exc), 120)}); "
+            f"fields may be at most {MAX_FIELD_CHARS} characters"
+        ) from None
     return rows
 
 
@@ -411,20 +460,49 @@ def is_ktab(text: str) -> bool:
     )
 
 
+_SCALE_IN_HEADER = re.compile(
+    r"\s*\[\s*([-+]?[0-9.]+(?:[eE][-+]?[0-9]+)?)\s*\.\.\s*([-+]?[0-9.]+(?:[eE][-+]?[0-9]+)?)\s*\]\s*$"
+)
+
+
+def _header_scale(header: str, where: str) -> tuple[str, tuple[float, float] | None]:
+    """Split ``"Years Position [4 .. 10]"`` into ``("Years Position", (4.0, 10.0))``.
+
+    A position header may state the dimension's own scale as ``[min .. max]`` (a standoff
+    extension: KTAB reads the header as a label, so the file stays a valid KTAB file)."""
+    m = _SCALE_IN_HEADER.search(header)
+    if not m:
+        return header, None
+    try:
+        lo, hi = float(m[1]), float(m[2])
+    except ValueError:
+        raise DataError(f"{where}: header {clip(header)}: expected a scale [min .. max]") from None
+    if not (math.isfinite(lo) and math.isfinite(hi) and hi > lo) or max(abs(lo), abs(hi)) > 1e12:
+        raise DataError(
+            f"{where}: header {clip(header)}: expected a scale [min .. max] with finite min < max"
+        )
+    return header[: m.start()].rstrip(), (lo, hi)
+
+
 def _dim_name(header: str) -> str:
-    h = header.strip()
+    h = _header_scale(header, "header")[0].strip()
     for suffix in (" position", " pos", " pstn"):
         if h.lower().endswith(suffix):
             return h[: -len(suffix)].strip() or h
     return h
 
 
-def read_ktab(path: str | Path, text: str | None = None) -> KTABFile:
-    """Read a KTAB SMP CSV scenario file (see the module docstring for the format)."""
+def read_ktab(
+    path: str | Path, text: str | None = None, *, scale: tuple[float, float] | None = None
+) -> KTABFile:
+    """Read a KTAB SMP CSV scenario file (see the module docstring for the format).
+
+    Positions must lie in [0, 100] (KTAB's rule), or in the scale a position header states
+    (``Years Position [4 .. 10]``), or in ``scale`` when given (``--scale``)."""
     path = Path(path)
     if text is None:
         text = _read_text(path)
-    rows = _rows(text)
+    rows = _rows(text, str(path))
     if len(rows) < 2 or len(rows[0]) < 4:
         raise DataError(
             f"{path}: line 1: expected the KTAB title line '<name>,<description>,<numActors>,"
@@ -434,7 +512,15 @@ def read_ktab(path: str | Path, text: str | None = None) -> KTABFile:
     if n_act is None or n_dim is None or n_dim < 1:
         raise DataError(
             f"{path}: line 1: expected integers numActors and numDims in fields 3 and 4, got "
-            f"{rows[0][2]!r}, {rows[0][3]!r}"
+            f"{clip(rows[0][2], 20)}, {clip(rows[0][3], 20)}"
+        )
+    if not 2 <= n_act <= MAX_ACTORS:
+        raise DataError(
+            f"{path}: line 1: expected numActors in [2, {MAX_ACTORS}], got {clip(n_act, 30)}"
+        )
+    if n_dim > MAX_DIMENSIONS:
+        raise DataError(
+            f"{path}: line 1: expected numDims in [1, {MAX_DIMENSIONS}], got {clip(n_dim, 30)}"
         )
     header = rows[1]
     need = 3 + 2 * n_dim
@@ -444,6 +530,9 @@ def read_ktab(path: str | Path, text: str | None = None) -> KTABFile:
             f"a Salience column for each of the {n_dim} dimensions ({need} columns), got "
             f"{len(header)} columns"
         )
+    pos_h = tuple(header[3 + 2 * d] for d in range(n_dim))
+    own = tuple(_header_scale(h, str(path))[1] for h in pos_h)
+    bounds = [scale or own[d] or (0.0, 100.0) for d in range(n_dim)]
     body = rows[2:]
     if len(body) != n_act:
         raise DataError(f"{path}: expected {n_act} actor rows (numActors, line 1), got {len(body)}")
@@ -463,40 +552,41 @@ def read_ktab(path: str | Path, text: str | None = None) -> KTABFile:
                 v = float(row[c])
             except ValueError:
                 raise DataError(
-                    f"{path}: line {line} (actor {row[0]!r}), column {header[c]!r}: expected a "
-                    f"number, got {row[c]!r}"
+                    f"{path}: line {line} (actor {clip(row[0])}), column {clip(header[c])}: expected a "
+                    f"number, got {clip(row[c])}"
                 ) from None
             if not math.isfinite(v):
                 raise DataError(
-                    f"{path}: line {line} (actor {row[0]!r}), column {header[c]!r}: expected a "
-                    f"finite number, got {row[c]!r}"
+                    f"{path}: line {line} (actor {clip(row[0])}), column {clip(header[c])}: expected a "
+                    f"finite number, got {clip(row[c])}"
                 )
             vals.append(v)
         infl[r] = vals[0]
         pos[r] = vals[1::2]
         sal[r] = vals[2::2]
         for d in range(n_dim):
-            if not 0 <= pos[r, d] <= 100:
+            lo_d, hi_d = bounds[d]
+            if not lo_d <= pos[r, d] <= hi_d:
+                kind = "a position" if scale or own[d] else "a KTAB position"
                 raise DataError(
-                    f"{path}: line {line} (actor {row[0]!r}), column {header[3 + 2 * d]!r}: "
-                    f"expected a KTAB position in [0, 100], got {row[3 + 2 * d]}"
+                    f"{path}: line {line} (actor {clip(row[0])}), column {clip(header[3 + 2 * d])}: "
+                    f"expected {kind} in [{lo_d:g}, {hi_d:g}], got {clip(row[3 + 2 * d])}"
                 )
             if not 0 <= sal[r, d] <= 100:
                 raise DataError(
-                    f"{path}: line {line} (actor {row[0]!r}), column {header[4 + 2 * d]!r}: "
-                    f"expected a salience in [0, 100], got {row[4 + 2 * d]}"
+                    f"{path}: line {line} (actor {clip(row[0])}), column {clip(header[4 + 2 * d])}: "
+                    f"expected a salience in [0, 100], got {clip(row[4 + 2 * d])}"
                 )
         if sal[r].sum() > 100 + 1e-9:
             raise DataError(
-                f"{path}: line {line} (actor {row[0]!r}): saliences sum to {sal[r].sum():g}; "
+                f"{path}: line {line} (actor {clip(row[0])}): saliences sum to {sal[r].sum():g}; "
                 "KTAB expects an actor's saliences to sum to at most 100"
             )
         if infl[r] < 0:
             raise DataError(
-                f"{path}: line {line} (actor {row[0]!r}), column {header[2]!r}: expected a "
-                f"capability >= 0, got {row[2]}"
+                f"{path}: line {line} (actor {clip(row[0])}), column {clip(header[2])}: expected a "
+                f"capability >= 0, got {clip(row[2])}"
             )
-    pos_h = tuple(header[3 + 2 * d] for d in range(n_dim))
     sal_h = tuple(header[4 + 2 * d] for d in range(n_dim))
     dims = tuple(_dim_name(h) for h in pos_h)
     if len(set(dims)) != len(dims):
@@ -514,6 +604,7 @@ def read_ktab(path: str | Path, text: str | None = None) -> KTABFile:
         positions=_ro(pos),
         saliences=_ro(sal),
         path=str(path),
+        scales=own,
     )
 
 
@@ -577,18 +668,21 @@ def to_ktab(
         influence=_ro(problems[0].capability),
         positions=_ro(pos),
         saliences=_ro(sal),
+        scales=tuple(None for _ in dims),  # positions rescaled to KTAB's [0, 100]
     )
 
 
-def read_file(path: str | Path) -> list[Problem]:
-    """Read a KTAB CSV (one problem per dimension) or a plain CSV (one problem)."""
+def read_file(path: str | Path, *, scale: tuple[float, float] | None = None) -> list[Problem]:
+    """Read a KTAB CSV (one problem per dimension) or a plain CSV (one problem).
+
+    ``scale`` overrides the issue scale of every problem (``--scale lo,hi``)."""
     path = Path(path)
     text = _read_text(path)
     if not text.strip():
         raise DataError(f"{path}: file is empty; expected a CSV table")
     if is_ktab(text):
-        return read_ktab(path, text).problems()
-    return [read_csv(path)]
+        return read_ktab(path, text, scale=scale).problems(scale)
+    return [read_csv(path, scale=scale)]
 
 
 # --------------------------------------------------------------------------- scenarios

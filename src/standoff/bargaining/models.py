@@ -81,7 +81,8 @@ def _eum(mode: str, name: str):
         rounds: int | None = None,
         seed=None,
         conflict: str = "deterministic",
-        log: bool = True,
+        log: bool | str = True,
+        sink=None,
         **_: object,
     ) -> Forecast:
         r = run_eum(
@@ -91,6 +92,7 @@ def _eum(mode: str, name: str):
             seed=seed,
             conflict="deterministic" if mode == "scholz" else conflict,
             log=log,
+            sink=sink,
         )
         details = {
             "status": r.status,
@@ -119,7 +121,9 @@ MODELS: dict[str, Callable[..., Forecast]] = {
 def forecast(problem: Problem, model: str = DEFAULT_MODEL, **options) -> Forecast:
     """Run ``model`` (a key of :data:`MODELS`) on ``problem``.
 
-    Options for the EUM models: ``rounds``, ``seed``, ``conflict``, ``log``.
+    Options for the EUM models: ``rounds``, ``seed``, ``conflict``, ``log`` (``True``,
+    ``"accepted"`` or ``False``), ``sink`` (streams every challenge; see
+    :func:`~standoff.bargaining.eum.run_eum`).
     """
     try:
         fn = MODELS[model]

@@ -33,7 +33,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.optimize import brentq, minimize_scalar
 
 from standoff.bargaining.baselines import compromise
 from standoff.bargaining.inputs import Problem
@@ -54,6 +53,8 @@ class NBSResult:
 
 def _solve(x, w, reach, p):
     """Maximise sum w log(reach^p - |y - x|^p) on the interval where every term is > 0."""
+    from scipy.optimize import brentq, minimize_scalar  # imported when used: start-up time
+
     lo = float(np.max(x - reach))
     hi = float(np.min(x + reach))
     if not hi > lo:

@@ -5,17 +5,29 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import pandas as pd
 import typer
 from rich.table import Table
 
-from standoff.cli._common import console, emit_json, state
+from standoff.cli._common import (
+    FORMAT,
+    MISSING,
+    console,
+    emit_json,
+    output_format,
+    state,
+    write_csv,
+)
 from standoff.errors import UsageError
+from standoff.labels import skill
+from standoff.labels import target as label
+from standoff.limits import check_seed, check_simulation, one_line
 
 _MONTH = re.compile(r"^\d{4}-\d{2}$")
 
 
-def _month(value: str, flag: str) -> pd.Period:
+def _month(value: str, flag: str):
+    import pandas as pd
+
     if not _MONTH.match(value or ""):
         raise UsageError(f"{flag}: expected a month YYYY-MM, got {value!r}")
     try:
@@ -36,9 +48,9 @@ def _ints(value: str, flag: str) -> list[int]:
 
 def _fmt_skill(s: dict) -> str:
     if not s.get("n"):
-        return "-"
+        return MISSING
     lo, hi = s["skill_interval"]
-    return f"{s['skill']:+.2f} [{lo:+.2f}, {hi:+.2f}]"
+    return skill(s["skill"], lo, hi)
 
 
 def backtest(
@@ -57,20 +69,24 @@ def backtest(
         True, "--store/--no-store", help="Record the run in the results store (DuckDB)."
     ),
     json_out: bool = typer.Option(False, "--json", help="Machine-readable JSON on stdout."),
+    fmt: str = FORMAT,
 ) -> None:
     """Rolling-origin backtest: per target, n origins, Brier (or CRPS) of standoff and baselines,
     skill with a 90% block-bootstrap interval.
 
     Example: standoff backtest --from 2000-01 --horizons 12 --paths 1000 --json
     """
+    import pandas as pd
+
     from standoff.backtest import TARGETS, backtest
 
+    fmt = output_format(fmt, json_out)
     lo = _month(start, "--from")
     if step < 1:
         raise UsageError(f"--step: expected an integer >= 1, got {step}")
-    if paths < 2:
-        raise UsageError(f"--paths: expected an integer >= 2, got {paths}")
     hs = _ints(horizons, "--horizons")
+    check_simulation(paths, max(hs))  # bounds and memory budget before any work
+    check_seed(seed)
     tg = list(TARGETS) if targets is None else [t.strip() for t in targets.split(",") if t.strip()]
     bad = [t for t in tg if t not in TARGETS]
     if bad or not tg:
@@ -80,12 +96,33 @@ def backtest(
     history = state(ctx).history()
     last = pd.Period(history.monthly["month"].iloc[-1], freq="M")
     hi = _month(end, "--to") if end is not None else last
+    first = pd.Period(history.monthly["month"].iloc[0], freq="M")
+    if not first <= lo <= last:
+        raise UsageError(f"--from: expected a month from {first} to {last} (the record), got {lo}")
+    if hi > last:
+        raise UsageError(f"--to: expected a month up to {last} (the end of the record), got {hi}")
     if hi < lo:
         raise UsageError(f"--to: {hi} is before --from {lo}")
     origins = pd.period_range(lo, hi, freq="M")[::step]
     if report is not None and report.suffix.lower() not in (".html", ".htm"):
         raise UsageError(f"--report: expected a path ending in .html, got {str(report)!r}")
+    if store:  # a results store that is locked, foreign or read-only: say so before the work
+        from standoff.store.duckdb_store import results_db_path
+        from standoff.store.results import check_writable
+
+        check_writable(results_db_path(state(ctx).db))
     res = backtest(history, [str(o) for o in origins], hs, tg, paths, seed)
+    if not res["n_forecast"]:  # nothing to score: say why, write and store nothing
+        reasons: dict[str, int] = {}
+        for s in res["skipped"]:
+            reasons[s["reason"]] = reasons.get(s["reason"], 0) + 1
+        why = "; ".join(f"{n} x {r}" for r, n in sorted(reasons.items(), key=lambda x: -x[1]))
+        raise UsageError(
+            one_line(
+                f"--from/--to: all {len(res['skipped'])} origins failed, nothing to score "
+                f"({why[:300]})"
+            )
+        )
     res["step"] = step
     if report is not None:
         from standoff.backtest.report import write_report
@@ -99,14 +136,34 @@ def backtest(
         res["run_id"] = store_result(res, db)
         res["store"] = str(db)
     res.pop("records")
-    if json_out:
+    if fmt == "json":
         emit_json(res)
-        return
+    elif fmt == "csv":
+        write_csv(res.table)
+    else:
+        render_backtest(res)
+
+
+def render_backtest(res: dict) -> None:
+    """Print a backtest result as ``standoff backtest`` does."""
+    origins, hs, step, paths, seed = (
+        res["origins"],
+        res["horizons"],
+        res.get("step", 1),
+        res["paths"],
+        res["seed"],
+    )
+    tg = list(res["scores"])
     console.print(
         f"[bold]Backtest[/bold] {len(origins)} origins {origins[0]}..{origins[-1]} (step {step}), "
         f"{paths} paths, seed {seed}, refit {res['refit']}: {res['seconds']:.1f} s "
         f"({res['seconds_per_origin']:.2f} s per origin)"
     )
+    if res["skipped"]:
+        console.print(
+            f"  skipped {len(res['skipped'])} of {len(origins)} origins (no forecast possible):",
+            markup=False,
+        )
     for s in res["skipped"]:
         console.print(f"  skipped {s['origin']}: {s['reason']}", markup=False)
     for h in hs:
@@ -121,26 +178,26 @@ def backtest(
             "skill vs clim.",
             "skill vs pers.",
         ):
-            t.add_column(c, justify="right")
+            t.add_column(c, justify="left" if c == "target" else "right")
         for name in tg:
             s = res["scores"][name][str(h)]
             if not s.get("n"):
-                t.add_row(name, "0", "-", "-", "-", "-", "-", "-")
+                t.add_row(label(name), "0", *[MISSING] * 6)
             elif "crps" in s:
                 t.add_row(
-                    name,
+                    label(name),
                     str(s["n"]),
                     "CRPS",
                     f"{s['crps']['standoff']:.2f}",
                     f"{s['crps']['intercept']:.2f} (intercept)",
-                    "-",
+                    MISSING,
                     _fmt_skill(s["skill"]["intercept"]),
-                    "-",
+                    MISSING,
                 )
             else:
                 b = s["brier"]
                 t.add_row(
-                    name,
+                    label(name),
                     str(s["n"]),
                     "Brier",
                     f"{b['standoff']:.3f}",
@@ -150,7 +207,6 @@ def backtest(
                     _fmt_skill(s["skill"]["persistence"]),
                 )
         console.print(t)
-        console.print(
-            f"  war: mean forecast {res['war'][str(h)]['mean_forecast']}, not scored ({res['war'][str(h)]['why']})",
-            markup=False,
-        )
+        w = res["war"][str(h)]
+        mean = MISSING if w["mean_forecast"] is None else f"{100 * w['mean_forecast']:.1f}%"
+        console.print(f"  war: mean forecast {mean}, not scored ({w['why']})", markup=False)

@@ -9,7 +9,8 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from standoff.cli._common import console, emit_json, frame_records
+from standoff.cli._common import FORMAT, console, emit_json, frame_records, output_format, write_csv
+from standoff.labels import MISSING
 
 MODEL_HELP = (
     "compromise (default: capability x salience weighted mean, the most accurate on real "
@@ -56,13 +57,95 @@ def _check_flags(files, model, rounds, ensemble, noise, seed, scenario) -> None:
         raise UsageError(f"--seed: expected a non-negative integer, got {seed}")
 
 
-def _result(problem, model, rounds, ensemble, noise, seed, *, side_by_side=False) -> dict:
+def _scale(value: str | None, scenario) -> tuple[float, float] | None:
+    import math
+
+    from standoff.errors import UsageError
+    from standoff.limits import clip
+
+    if value is None:
+        return None
+    if scenario:
+        raise UsageError("--scale: applies to FILEs; a scenario's issues state their own scale")
+    try:
+        lo, hi = (float(v) for v in value.split(","))
+    except ValueError:
+        raise UsageError(f"--scale: expected MIN,MAX (two numbers), got {clip(value)}") from None
+    if not (math.isfinite(lo) and math.isfinite(hi) and lo < hi) or max(abs(lo), abs(hi)) > 1e12:
+        raise UsageError(f"--scale: expected finite MIN < MAX, got {clip(value)}")
+    return lo, hi
+
+
+class _DetailWriter:
+    """``--detail PATH``: every challenge as JSON Lines, written to a temporary file that is
+    renamed to PATH only when the command succeeds (nothing half-written on failure)."""
+
+    def __init__(self, target: str | None):
+        self.target, self.fh, self.tmp = target, None, None
+
+    def __enter__(self):
+        import os
+        import sys
+        import tempfile
+
+        from standoff.errors import UsageError
+
+        if self.target is None:
+            return self
+        if self.target == "-":
+            self.fh = sys.stdout
+            return self
+        path = Path(self.target)
+        if path.is_dir():
+            raise UsageError(f"--detail: expected a file path, got the directory {self.target!r}")
+        try:
+            fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent or Path("."))
+        except OSError as exc:
+            raise UsageError(f"--detail: cannot write {self.target} ({exc.strerror})") from None
+        self.tmp = Path(tmp)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(fd, 0o666 & ~umask)  # as an ordinary new file, not mkstemp's 0600
+        self.fh = os.fdopen(fd, "w", encoding="utf-8")
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        if self.tmp is None:
+            return False
+        self.fh.close()
+        if exc_type is None:
+            self.tmp.replace(self.target)
+        else:
+            self.tmp.unlink(missing_ok=True)
+        return False
+
+    def sink(self, head: dict, problem):
+        from standoff.bargaining.eum import RoundLog, log_frame
+
+        def write(rnd, part):
+            for lo in range(0, part.target.size, 20_000):  # bounded text per write
+                sub = RoundLog(
+                    **{f: getattr(part, f)[lo : lo + 20_000] for f in RoundLog.__dataclass_fields__}
+                )
+                df = log_frame(problem, rnd, sub)
+                for k, v in reversed([*head.items(), ("issue", problem.name)]):
+                    df.insert(0, k, v)
+                text = df.to_json(orient="records", lines=True, force_ascii=False)
+                self.fh.write(text if text.endswith("\n") else text + "\n")
+
+        return write
+
+
+def _result(
+    problem, model, rounds, ensemble, noise, seed, *, side_by_side=False, sink=None
+) -> dict:
     """Everything the command reports about one problem, as a JSON-ready dict."""
     from standoff.bargaining.baselines import compromise
     from standoff.bargaining.ensemble import run_ensemble
-    from standoff.bargaining.models import forecast
+    from standoff.bargaining.models import DYNAMIC, forecast
 
-    fc = forecast(problem, model, rounds=rounds)
+    opts = {"log": "accepted", "sink": sink} if model in DYNAMIC else {}
+    fc = forecast(problem, model, rounds=rounds, **opts)
     obj: dict = {
         "issue": problem.name,
         "model": model,
@@ -84,7 +167,8 @@ def _result(problem, model, rounds, ensemble, noise, seed, *, side_by_side=False
         obj["risk_exponents"] = [
             dict(zip(problem.actors, row.tolist(), strict=True)) for row in fc.eum.risk
         ]
-        obj["events"] = frame_records(fc.eum.events())
+        # the moves acted on; every challenge (O(n^2) per round) only with --detail
+        obj["accepted_moves"] = frame_records(fc.eum.events())
     if side_by_side:
         models = {}
         for m in SIDE_BY_SIDE:
@@ -130,7 +214,7 @@ def _print_text(obj: dict, label: str) -> None:
     p = fc.problem
 
     def f(v):
-        return "n/a" if v is None else f"{v:.3g}" if abs(v) >= 100 else f"{v:.2f}"
+        return MISSING if v is None else f"{v:.3g}" if abs(v) >= 100 else f"{v:.2f}"
 
     head = f"{label}: {obj['model']} forecast {f(obj['forecast'])}"
     if obj["model"] != "compromise":
@@ -221,6 +305,7 @@ def bargain(
         None, "--seed", help="Ensemble seed (same seed, same output).", show_default=False
     ),
     json_out: bool = typer.Option(False, "--json", help="Machine-readable output."),
+    fmt: str = FORMAT,
     chart: Annotated[
         Path | None,
         typer.Option(
@@ -236,6 +321,22 @@ def bargain(
         help="Forecast every issue of a scenario (e.g. korea-2018) with every model side by side.",
         show_default=False,
     ),
+    scale: str = typer.Option(
+        None,
+        "--scale",
+        help="The issue's own scale as MIN,MAX (e.g. 4,10 for years), overriding the file's "
+        "(a KTAB position header may state it: 'Years Position [4 .. 10]'; default 0-100 for "
+        "KTAB files, the range of the positions for plain CSVs).",
+        show_default=False,
+    ),
+    detail: str = typer.Option(
+        None,
+        "--detail",
+        help="Write every credible challenge of every EUM round to PATH as JSON Lines "
+        "(streamed; '-' for stdout, before the result). By default only the accepted moves "
+        "are reported.",
+        show_default=False,
+    ),
 ) -> None:
     """Forecast where a multi-party negotiation settles, and how it gets there.
 
@@ -243,8 +344,15 @@ def bargain(
     """
     from standoff.bargaining.inputs import from_scenario, read_file
 
+    fmt = output_format(fmt, json_out)
+    json_out = fmt == "json"
     files = list(files or [])
     _check_flags(files, model, rounds, ensemble, noise, seed, scenario)
+    lohi = _scale(scale, scenario)
+    if detail is not None and model not in ("eum", "eum-scholz"):
+        from standoff.errors import UsageError
+
+        raise UsageError(f"--detail: applies to --model eum or eum-scholz, not {model!r}")
     if chart is not None and chart.suffix.lower() not in (".png", ".html", ".htm"):
         from standoff.errors import UsageError
 
@@ -259,25 +367,96 @@ def bargain(
             jobs.append(({"scenario": scn.name}, prob))
     else:
         for f in files:
-            for prob in read_file(f):
+            for prob in read_file(f, scale=lohi):
                 jobs.append(({"file": f}, prob))
     lines = len(jobs) > 1
-    for idx, (head, prob) in enumerate(jobs):
-        obj = _result(prob, model, rounds, ensemble, noise, seed, side_by_side=bool(scenario))
-        fc = obj.pop("_forecast")
-        if chart is not None:
-            path = chart
-            if len(jobs) > 1:
-                src = Path(head.get("file", "")).stem if "file" in head else ""
-                tag = _slug(f"{src}-{prob.name}" if src and src != prob.name else prob.name)
-                path = chart.with_name(f"{chart.stem}-{idx + 1:03d}-{tag}{chart.suffix}")
-            _chart({**obj, "_forecast": fc}, path, rounds)
-            obj["chart"] = str(path)
-        out = {**head, **obj}
-        if json_out:
-            emit_json(out, lines=lines)
-        else:
-            label = head.get("file") or f"{head['scenario']}"
-            if label != prob.name:
-                label = f"{label} [{prob.name}]"
-            _print_text({**obj, "_forecast": fc}, label)
+    csv_rows: list[dict] = []
+    with _DetailWriter(detail) as dw:
+        for idx, (head, prob) in enumerate(jobs):
+            sink = None if dw.fh is None else dw.sink(head, prob)
+            csv_rows += _one(
+                idx,
+                head,
+                prob,
+                jobs,
+                model,
+                rounds,
+                ensemble,
+                noise,
+                seed,
+                scenario,
+                chart,
+                json_out,
+                fmt,
+                lines,
+                sink,
+            )
+    if fmt == "csv":
+        write_csv(csv_rows)
+
+
+def _one(
+    idx,
+    head,
+    prob,
+    jobs,
+    model,
+    rounds,
+    ensemble,
+    noise,
+    seed,
+    scenario,
+    chart,
+    json_out,
+    fmt,
+    lines,
+    sink,
+) -> list[dict]:
+    obj = _result(
+        prob, model, rounds, ensemble, noise, seed, side_by_side=bool(scenario), sink=sink
+    )
+    fc = obj.pop("_forecast")
+    if chart is not None:
+        path = chart
+        if len(jobs) > 1:
+            src = Path(head.get("file", "")).stem if "file" in head else ""
+            tag = _slug(f"{src}-{prob.name}" if src and src != prob.name else prob.name)
+            path = chart.with_name(f"{chart.stem}-{idx + 1:03d}-{tag}{chart.suffix}")
+        _chart({**obj, "_forecast": fc}, path, rounds)
+        obj["chart"] = str(path)
+    out = {**head, **obj}
+    if json_out:
+        emit_json(out, lines=lines)
+    elif fmt == "csv":
+        return _csv_rows(head, obj, fc)
+    else:
+        label = head.get("file") or f"{head['scenario']}"
+        if label != prob.name:
+            label = f"{label} [{prob.name}]"
+        _print_text({**obj, "_forecast": fc}, label)
+    return []
+
+
+def _csv_rows(head: dict, obj: dict, fc) -> list[dict]:
+    """``--format csv``: one row per model (``--scenario``) or per actor (files)."""
+    src = head.get("file") or head.get("scenario")
+    if "models" in obj:
+        return [
+            {"source": src, "issue": obj["issue"], "model": m, "forecast": v}
+            for m, v in obj["models"].items()
+        ]
+    p = fc.problem
+    return [
+        {
+            "source": src,
+            "issue": obj["issue"],
+            "model": obj["model"],
+            "forecast": obj["forecast"],
+            "actor": a,
+            "capability": float(p.capability[k]),
+            "salience": float(p.salience[k]),
+            "position": float(p.position[k]),
+            "final": float(fc.positions[-1, k]),
+        }
+        for k, a in enumerate(p.actors)
+    ]

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from standoff.cli._common import console, emit_json, state
+from standoff.cli._common import cell, console, emit_json, state
 
 
 def brief(
@@ -26,9 +26,11 @@ def brief(
 ) -> None:
     """Write the HTML briefing (the main job of `make run`) and print its key numbers."""
     from standoff.history.claims import load_claims
+    from standoff.limits import check_link
     from standoff.report.brief import write_briefing
     from standoff.scenario import load_scenario
 
+    check_link(backtest_report)  # only a relative path or an http(s) URL goes into the page
     scn = load_scenario(scenario)  # validate inputs before any work
     cf, _ = load_claims(claims)
     h = state(ctx).history()
@@ -48,7 +50,7 @@ def brief(
         markup=False,
     )
     console.print(
-        f"  nuclear tests: {k['nuclear_tests']} (last {k['last_nuclear_test']}); UNSC resolutions adopted: "
+        f"  nuclear tests: {k['nuclear_tests']} (last {cell(k['last_nuclear_test'])}); UNSC resolutions adopted: "
         f"{k['resolutions_adopted']}, vetoed drafts: {k['vetoed_drafts']}; sanctions categories in force: "
         f"{k['sanctions_categories_in_force']}/{k['sanctions_categories_total']}",
         markup=False,
@@ -56,7 +58,7 @@ def brief(
     last = k["last_talks"]
     console.print(
         f"  diplomacy: {k['summits']} summits, {k['agreements']} agreements; last talks with the US or ROK: "
-        f"{last['event'] if last else 'none'} ({last['date'] if last else ''})",
+        + (f"{last['event']} ({last['date']})" if last else "none"),
         markup=False,
     )
     console.print(

@@ -5,8 +5,17 @@ from __future__ import annotations
 import typer
 from rich.table import Table
 
-from standoff.cli._common import console, emit_json, state
+from standoff.cli._common import (
+    FORMAT,
+    MISSING,
+    console,
+    emit_json,
+    output_format,
+    state,
+    write_csv,
+)
 from standoff.errors import UsageError
+from standoff.labels import interval, label, ratio
 
 SCENARIO = typer.Option(
     None, "--scenario", help="Scenario name or file (default korea-now unless --as-of)."
@@ -34,23 +43,32 @@ def forecast(
     paths: int = PATHS,
     seed: int = SEED,
     json_out: bool = JSON,
+    fmt: str = FORMAT,
 ) -> None:
-    """Probabilities of each event within 3, 6, 12, 24 months and the horizon; launch quantiles.
+    """Probabilities of each event within 3, 6, 12, 24 months and the horizon; launch quantiles;
+    the war probability beside the crisis games' (what each is conditional on).
 
     Example: standoff forecast --as-of 2018-01-01 --horizon 24 --paths 20000 --seed 1 --json
     """
-    from standoff.forecast import run_forecast
+    from standoff.forecast import forecast as run
     from standoff.scenario import load_scenario
 
+    fmt = output_format(fmt, json_out)
     if scenario is not None and as_of is not None:
         raise UsageError("--as-of: give either --scenario or --as-of, not both")
     scn = load_scenario(scenario or "korea-now") if as_of is None else None
-    out, _, _ = run_forecast(state(ctx).history(), scn, as_of, policy, horizon, paths, seed)
-    if scn is not None:
-        out = {"scenario": scn.name, **out}
-    if json_out:
-        emit_json(out)
-        return
+    res = run(state(ctx).history(), scn, as_of, policy, horizon, paths, seed)
+    war = res.war_risk()
+    if fmt == "json":
+        emit_json({**res, "war_risk": war.to_dict(orient="records")})
+    elif fmt == "csv":
+        write_csv(res.table)
+    else:
+        render_forecast(res, war)
+
+
+def render_forecast(out: dict, war=None) -> None:
+    """Print a forecast (``ForecastResult`` or its dict) as ``standoff forecast`` does."""
     console.print(
         f"[bold]Forecast[/bold] as of {out['as_of']} ({out.get('scenario', 'no scenario')}, policy {out['policy']}): "
         f"{out['paths']} paths from {out['first_month']}, seed {out['seed']}"
@@ -81,6 +99,26 @@ def forecast(
         "At the horizon: " + ", ".join(f"{k} {_pct(v['p']).strip()}" for k, v in o.items()),
         markup=False,
     )
+    if war is not None:
+        render_war_risk(war, out)
+
+
+def render_war_risk(war, out: dict) -> None:
+    """The war-risk table: each war probability, its period, what it assumes, whether used."""
+    from standoff.forecast.war_risk import COLUMNS, pct, war_risk_note
+
+    t = Table(title="War risk: what each number is conditional on")
+    heads = {"war probability": "P(war)", "used by the forecasts": "used?"}
+    for c in COLUMNS:
+        t.add_column(
+            heads.get(c, c), overflow="fold", justify="right" if c == "war probability" else "left"
+        )
+    for r in war.to_dict(orient="records"):
+        se = r.get("se")
+        se = None if se is None or se != se else se  # NaN in a DataFrame column: no s.e.
+        t.add_row(r["source"], pct(r["war probability"], se), *[r[c] for c in COLUMNS[2:]])
+    console.print(t)
+    console.print(war_risk_note(out), markup=False)
 
 
 def compare(
@@ -97,20 +135,29 @@ def compare(
     paths: int = PATHS,
     seed: int = SEED,
     json_out: bool = JSON,
+    fmt: str = FORMAT,
 ) -> None:
     """Compare policies side by side on common random numbers, with paired differences.
 
     Example: standoff compare --scenario korea-now --policies status-quo,maximum-pressure,phased-relief --json
     """
-    from standoff.forecast import compare_policies
+    from standoff.forecast import compare as run
     from standoff.scenario import load_scenario
 
+    fmt = output_format(fmt, json_out)
     scn = load_scenario(scenario)
     ids = [p.strip() for p in policies.split(",") if p.strip()]
-    out, _ = compare_policies(state(ctx).history(), scn, ids, horizon, paths, seed)
-    if json_out:
+    out = run(state(ctx).history(), scn, ids, horizon, paths, seed)
+    if fmt == "json":
         emit_json(out)
-        return
+    elif fmt == "csv":
+        write_csv(out.table)
+    else:
+        render_comparison(out)
+
+
+def render_comparison(out: dict) -> None:
+    """Print a policy comparison as ``standoff compare`` does."""
     console.print(
         f"[bold]Policies compared[/bold] ({out['scenario']}, as of {out['as_of']}, {out['paths']} paths, "
         f"seed {out['seed']}); differences are vs {out['baseline']} with paired s.e."
@@ -139,13 +186,24 @@ def evidence(
     ctx: typer.Context,
     as_of: str = typer.Option(None, "--as-of", help="Use the record up to this date (YYYY-MM-DD)."),
     json_out: bool = JSON,
+    fmt: str = FORMAT,
 ) -> None:
     """Does pressure bring a harsher rebound? Estimated associations with 95% intervals."""
     from standoff.dynamics.evidence import evidence as run
 
+    fmt = output_format(fmt, json_out)
     ev = run(state(ctx).history(), as_of)
-    if json_out:
+    if fmt == "json":
         emit_json(ev)
+        return
+    if fmt == "csv":
+        write_csv(
+            [
+                {"outcome": key, "label": label(r["term"]), **r}
+                for key in ("launches_on_pressure", "sanctions_on_provocation")
+                for r in ev[key]["terms"]
+            ]
+        )
         return
     console.print(
         f"[bold]Evidence[/bold] from the monthly record {ev['window'][0]}..{ev['window'][1]} ({ev['months']} months)"
@@ -160,11 +218,15 @@ def evidence(
         for r in ev[key]["terms"]:
             if r["term"] == "const":
                 continue
+            est = ratio(r[col])
+            pv = r["p_value"]
             t.add_row(
-                r["term"],
-                f"{r[col]:.2f}",
-                f"{r['lo95']:.2f} - {r['hi95']:.2f}",
-                f"{r['p_value']:.3f}",
+                label(r["term"]),
+                est,
+                interval(r["lo95"], r["hi95"]),
+                MISSING
+                if est == "not estimable" or pv != pv
+                else (f"{pv:.3f}" if pv >= 0.001 else "< 0.001"),
             )
         console.print(t)
     console.print(ev["note"], markup=False)

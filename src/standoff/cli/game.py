@@ -8,12 +8,14 @@ options; the output lists every input with where it came from.
 from __future__ import annotations
 
 import inspect
+import math
 from typing import Any
 
 import typer
 
 from standoff.cli._common import console, emit_json
 from standoff.games.params import MODELS, PARAMS
+from standoff.labels import MISSING, label
 
 app = typer.Typer(
     help="Crisis games: negotiate or fight, pressure, reassurance, brinkmanship, arms races.",
@@ -38,10 +40,12 @@ def list_(json_out: bool = typer.Option(False, "--json", help="Machine-readable 
 
 
 def _fmt(v: Any) -> str:
-    if isinstance(v, bool) or v is None:
-        return str(v).lower()
+    if v is None:
+        return MISSING
+    if isinstance(v, bool):
+        return "yes" if v else "no"
     if isinstance(v, float):
-        return f"{v:.4g}"
+        return f"{v:.4g}" if math.isfinite(v) else MISSING
     if isinstance(v, list):
         if len(v) > 8:
             return (
@@ -61,10 +65,10 @@ def _print(obj: dict[str, Any], indent: int = 0) -> None:
         if k in ("model", "title") and indent == 0:
             continue
         if isinstance(v, dict):
-            console.print(f"{pad}{k}:", markup=False)
+            console.print(f"{pad}{label(k)}:", markup=False)
             _print(v, indent + 1)
         else:
-            console.print(f"{pad}{k}: {_fmt(v)}", markup=False)
+            console.print(f"{pad}{label(k)}: {_fmt(v)}", markup=False)
 
 
 def _print_result(res: dict[str, Any]) -> None:

@@ -7,7 +7,18 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from standoff.cli._common import console, emit_json, frame_records, state
+from standoff.cli._common import (
+    FORMAT,
+    cell,
+    console,
+    emit_json,
+    frame_records,
+    output_format,
+    print_table,
+    state,
+    write_csv,
+)
+from standoff.labels import LABELS
 
 app = typer.Typer(
     help="The sourced history: summaries, timelines, charts, claims, SQL, export.",
@@ -31,15 +42,39 @@ def summary(
     by: str = typer.Option(None, "--by", help="Break down by year, leader or type."),
     as_of: str = AS_OF,
     json_out: bool = JSON,
+    fmt: str = FORMAT,
 ) -> None:
     """Missile tests (CNS unit), nuclear tests, resolutions and diplomacy in numbers.
 
     Example: standoff history summary --by leader --as-of 2017-12-31 --json
     """
-    h = _history(ctx, as_of)
-    out = h.summary(by=by)
-    if json_out:
+    from standoff.cli import _summary_cache
+
+    fmt = output_format(fmt, json_out)
+    st = state(ctx)
+    default_store = st.db is None and st.history_dir is None
+    out = _summary_cache.get(by, as_of) if default_store else None
+    if out is None:
+        out = _history(ctx, as_of).summary(by=by)
+        if default_store:
+            _summary_cache.put(by, as_of, out)
+    render_summary(out, by, fmt)
+
+
+def render_summary(out: dict, by: str | None, fmt: str) -> None:
+    """Print a summary (as returned by ``History.summary``) in the chosen format."""
+    if fmt == "json":
         emit_json(out)
+        return
+    if by is None:
+        rows = [
+            {"table": name, "rows": out["rows"].get(name), **cov}
+            for name, cov in out["coverage"].items()
+        ]
+    else:
+        rows = out["rows"]
+    if fmt == "csv":
+        write_csv(rows)
         return
     head = f"History ({out['history']})" + (f" as of {out['as_of']}" if out["as_of"] else "")
     console.print(f"[bold]{head}[/bold] -- unit: {out['unit']}")
@@ -49,20 +84,9 @@ def summary(
             f"UNSC resolutions adopted {out['resolutions_adopted']} (+{out['vetoed_drafts']} vetoed drafts), "
             f"summits {out['summits']}, agreements {out['agreements']}"
         )
-        t = Table(title="Coverage")
-        for c in ("table", "rows", "start", "end"):
-            t.add_column(c)
-        for name, cov in out["coverage"].items():
-            t.add_row(name, str(out["rows"].get(name, "")), cov["start"], cov["end"])
-        console.print(t)
+        print_table(rows, "Coverage", labels=LABELS)
         return
-    t = Table()
-    cols = list(out["rows"][0].keys()) if out["rows"] else []
-    for c in cols:
-        t.add_column(c, justify="right" if c != by else "left")
-    for r in out["rows"]:
-        t.add_row(*["-" if r.get(c) is None else str(r.get(c, "")) for c in cols])
-    console.print(t)
+    print_table(rows, labels=LABELS)
     console.print(f"total missiles: {out['total']}")
 
 
@@ -94,12 +118,17 @@ def timeline(
     ),
     as_of: str = AS_OF,
     json_out: bool = JSON,
+    fmt: str = FORMAT,
 ) -> None:
     """What happened between two dates, in order (launch salvos grouped per day)."""
+    fmt = output_format(fmt, json_out)
     h = _history(ctx, as_of)
     tl = h.timeline(from_, to, tuple(k.strip() for k in kinds.split(",") if k.strip()))
-    if json_out:
+    if fmt == "json":
         emit_json(frame_records(tl))
+        return
+    if fmt == "csv":
+        write_csv(tl)
         return
     t = Table(show_lines=False)
     for c in ("date", "kind", "what", "sources"):
@@ -132,29 +161,38 @@ def claims(
     ctx: typer.Context,
     file: str = typer.Argument(None, help="Claims YAML file (default: the bundled korea-2018)."),
     json_out: bool = JSON,
+    fmt: str = FORMAT,
 ) -> None:
     """Check the claims of a debate against the data: supported / not supported / not checkable."""
     from standoff.history.claims import evaluate_claims, load_claims
 
+    fmt = output_format(fmt, json_out)
     cf, path = load_claims(file)
     results = evaluate_claims(state(ctx).history(), cf, origin=str(path))
-    if json_out:
+    if fmt == "json":
         emit_json(
             {"file": str(path), "title": cf.title, "as_of": cf.as_of.isoformat(), "claims": results}
         )
+        return
+    rows = []
+    for r in results:
+        says = "; ".join(
+            f"{c['label'] or 'value'}: {cell(c['value'])} (claim: {cell(c['expected'])})"
+            for c in r["checks"]
+        ) or "; ".join(f"{c['label']}: {cell(c['value'])}" for c in r["context"])
+        if r["verdict"] == "not checkable" and r["reason"]:
+            says = (says + " -- " if says else "") + r["reason"]
+        rows.append({"claim": r["text"], "verdict": r["verdict"], "data says": says})
+    if fmt == "csv":
+        write_csv(rows)
         return
     console.print(f"[bold]{cf.title}[/bold] (as of {cf.as_of})")
     t = Table(show_lines=True)
     for c in ("claim", "verdict", "data says"):
         t.add_column(c, overflow="fold")
     colour = {"supported": "green", "not supported": "red", "not checkable": "yellow"}
-    for r in results:
-        says = "; ".join(
-            f"{c['label'] or 'value'}: {c['value']} (claim: {c['expected']})" for c in r["checks"]
-        ) or "; ".join(f"{c['label']}: {c['value']}" for c in r["context"])
-        if r["verdict"] == "not checkable" and r["reason"]:
-            says = (says + " -- " if says else "") + r["reason"]
-        t.add_row(r["text"], f"[{colour[r['verdict']]}]{r['verdict']}[/]", says)
+    for r in rows:
+        t.add_row(r["claim"], f"[{colour[r['verdict']]}]{r['verdict']}[/]", r["data says"])
     console.print(t)
 
 
@@ -166,23 +204,23 @@ def query(
     ),
     as_of: str = AS_OF,
     json_out: bool = JSON,
+    fmt: str = FORMAT,
 ) -> None:
     """Run SQL on the history (tables: launches, nuclear_tests, sanctions, diplomacy, provocations,
     events, monthly, sanctions_regime, sources, coverage, leaders).
 
     Example: standoff history query "SELECT year(date) y, count(*) n FROM launches GROUP BY y ORDER BY y"
     """
+    fmt = output_format(fmt, json_out)
     h = _history(ctx, as_of)
     df = h.query(sql)
-    if json_out:
+    if fmt == "json":
         emit_json(frame_records(df))
         return
-    t = Table()
-    for c in df.columns:
-        t.add_column(str(c), overflow="fold")
-    for row in frame_records(df):
-        t.add_row(*["" if v is None else str(v) for v in row.values()])
-    console.print(t)
+    if fmt == "csv":
+        write_csv(df)
+        return
+    print_table(df)
     console.print(f"{len(df)} row(s)")
 
 
@@ -191,10 +229,12 @@ def sources(
     ctx: typer.Context,
     ids: list[str] = typer.Argument(None, help="Source ids to resolve (default: all)."),
     json_out: bool = JSON,
+    fmt: str = FORMAT,
 ) -> None:
     """Resolve source ids (G1, W-2397, GK, ...) to their citations."""
     from standoff.errors import UsageError
 
+    fmt = output_format(fmt, json_out)
     src = state(ctx).history().sources
     if ids:
         unknown = [i for i in ids if i not in set(src["id"])]
@@ -203,8 +243,11 @@ def sources(
                 f"sources: unknown id(s) {', '.join(unknown)} (see `standoff history sources`)"
             )
         src = src[src["id"].isin(ids)]
-    if json_out:
+    if fmt == "json":
         emit_json(frame_records(src))
+        return
+    if fmt == "csv":
+        write_csv(src)
         return
     for _, r in src.iterrows():
         console.print(f"[bold]{r['id']}[/bold] ({r['kind']}): {r['citation']}", highlight=False)

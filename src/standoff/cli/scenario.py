@@ -5,8 +5,7 @@ from __future__ import annotations
 import typer
 from rich.table import Table
 
-from standoff.cli._common import console, emit_json
-from standoff.scenario import bundled_scenarios, load_scenario
+from standoff.cli._common import FORMAT, console, emit_json, output_format, write_csv
 
 app = typer.Typer(
     help="Validated scenario files (actors, issues, positions, saliences).", no_args_is_help=True
@@ -14,14 +13,23 @@ app = typer.Typer(
 
 
 @app.command("list")
-def list_(json_out: bool = typer.Option(False, "--json", help="Machine-readable output.")) -> None:
+def list_(
+    json_out: bool = typer.Option(False, "--json", help="Machine-readable output."),
+    fmt: str = FORMAT,
+) -> None:
     """List the bundled scenarios."""
+    from standoff.scenario import bundled_scenarios, load_scenario
+
+    fmt = output_format(fmt, json_out)
     rows = []
     for name in bundled_scenarios():
         s = load_scenario(name)
         rows.append({"name": name, "as_of": s.as_of.isoformat(), "title": s.title})
-    if json_out:
+    if fmt == "json":
         emit_json(rows)
+        return
+    if fmt == "csv":
+        write_csv(rows)
         return
     for r in rows:
         console.print(f"{r['name']:<12} as of {r['as_of']}  {r['title']}", markup=False)
@@ -35,6 +43,8 @@ def validate(
     json_out: bool = typer.Option(False, "--json", help="Machine-readable output."),
 ) -> None:
     """Validate a scenario file: exit 0 if valid, 2 with one line naming the problem if not."""
+    from standoff.scenario import load_scenario
+
     s = load_scenario(file)
     values = s.sourced_values()
     n_src = sum(v.source is not None for _, v in values)
@@ -65,11 +75,24 @@ def show(
         ..., help="Scenario YAML file or bundled name (korea-2018, korea-now)."
     ),
     json_out: bool = typer.Option(False, "--json", help="Machine-readable output."),
+    fmt: str = FORMAT,
 ) -> None:
-    """Show a scenario: actors, issues, and every value with its source or assumption."""
+    """Show a scenario: actors, issues, and every value with its source or assumption
+    (``--format csv``: one row per value, with its key path and provenance)."""
+    from standoff.scenario import load_scenario
+
+    fmt = output_format(fmt, json_out)
     s = load_scenario(file)
-    if json_out:
+    if fmt == "json":
         emit_json(s.model_dump(mode="json"))
+        return
+    if fmt == "csv":
+        write_csv(
+            [
+                {"key": k, "value": v.value, "source": v.source, "assumption": v.assumption}
+                for k, v in s.sourced_values()
+            ]
+        )
         return
     console.print(f"[bold]{s.title}[/bold]  ({s.name}, as of {s.as_of})")
     if s.description:

@@ -38,6 +38,7 @@ from scipy import special
 from standoff.dynamics.features import COMPONENTS, DECAY, TENSION_WEIGHTS, duration_covariate
 from standoff.dynamics.model import RESOLUTION_COVARIATES, FittedModel
 from standoff.errors import UsageError
+from standoff.progress import track
 from standoff.scenario.policy import STATUS_QUO, TARGETS, Policy
 
 EVENTS = (
@@ -103,7 +104,11 @@ class Simulation:
         """Per path: did ``event`` happen in forecast months 1..h?"""
         if event not in self.events:
             raise UsageError(f"event: unknown {event!r} (expected one of {', '.join(self.events)})")
-        h = min(h, self.horizon)
+        if not 1 <= int(h) <= self.horizon:
+            raise UsageError(
+                f"h: {h} months is outside this simulation's horizon of {self.horizon} months "
+                f"(expected 1..{self.horizon}; simulate a longer horizon)"
+            )
         return self.events[event][:h].any(axis=0)
 
     def prob(self, event: str, h: int) -> tuple[float, float]:
@@ -228,7 +233,7 @@ def simulate(
     def bern(stream: str, logit: np.ndarray) -> np.ndarray:
         return r[stream].random(n) < special.expit(logit)
 
-    for step in range(gap + H):
+    for step in track(range(gap + H), f"simulating {policy.id}: months"):
         nowcast = step < gap
         month = step - gap + 1  # forecast month (1-based); <= 0 while nowcasting
         l1 = np.log1p(buf[:, -1])

@@ -11,6 +11,7 @@ import pandas as pd
 
 from standoff.dynamics.simulate import Simulation
 from standoff.forecast.summary import EVENT_LABELS, compare_policies, summarise
+from standoff.forecast.war_risk import war_risk_html
 from standoff.history.charts import figure_png, img_tag
 from standoff.templates import render
 
@@ -81,7 +82,7 @@ def briefing_section(history, scenario) -> str:
         ids=ids,
         policies=[p for p in scenario.policies if p.id in ids],
         compare=compare,
-    )
+    ) + war_risk_html(summ, scenario)
 
 
 SCORECARD_AS_OF = "2018-01-01"

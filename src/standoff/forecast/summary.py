@@ -16,20 +16,13 @@ from standoff.dynamics.model import FittedModel, fit, fit_from_scenario
 from standoff.dynamics.simulate import EVENTS, Simulation, simulate
 from standoff.errors import UsageError
 from standoff.history.core import History
+from standoff.labels import label
+from standoff.limits import check_seed, check_simulation
 from standoff.scenario import Scenario
 from standoff.scenario.policy import STATUS_QUO, Policy
 
 HORIZONS = (3, 6, 12, 24)
-EVENT_LABELS = {
-    "nuclear": "nuclear test",
-    "icbm": "ICBM launch",
-    "resolution": "new UNSC sanctions resolution",
-    "talks": "talks held",
-    "summit": "US or ROK summit with the DPRK",
-    "agreement_signed": "agreement signed",
-    "agreement_collapse": "agreement collapses",
-    "war": "war",
-}
+EVENT_LABELS = {e: label(e) for e in EVENTS}  # words from the one label map
 
 
 def _horizons(h: int) -> list[int]:
@@ -80,6 +73,8 @@ def run_forecast(
     seed: int | None = None,
 ) -> tuple[dict, Simulation, FittedModel]:
     """Fit as of the scenario's (or the given) date, simulate one policy, summarise."""
+    check_seed(seed)
+    check_simulation(paths, horizon)  # bounds and the memory budget, before any work
     model = _model(history, scenario, as_of)
     pol = _policy(scenario, policy)
     if seed is None:
@@ -112,6 +107,8 @@ def compare_policies(
     if len(set(policies)) != len(policies):
         raise UsageError(f"--policies: duplicate id in {','.join(policies)}")
     pols = [scenario.policy(p) for p in policies]  # validates every id before any work
+    check_seed(seed)
+    check_simulation(paths, horizon, len(pols))
     model = fit_from_scenario(history, scenario)
     if seed is None:
         seed = int(np.random.SeedSequence().entropy % 2**32)  # recorded, so the run can be repeated

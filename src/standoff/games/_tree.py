@@ -27,6 +27,12 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy import optimize
 
+from standoff.errors import NumericalError
+
+#: Continuation steps before the QRE tracer gives up with an explanation (**project choice**;
+#: the bundled games need fewer than 200).
+_MAX_QRE_STEPS = 5000
+
 
 @dataclass(frozen=True)
 class Terminal:
@@ -307,7 +313,15 @@ def _continuation(root: Node, lam_target: float) -> Strategy:
 
     lam = 0.0
     step = min(lam_target, 0.5 / scale)
+    iterations = 0
     while lam < lam_target:
+        iterations += 1
+        if iterations > _MAX_QRE_STEPS:
+            raise NumericalError(
+                f"lam: the QRE continuation did not reach lam={lam_target:g} in {_MAX_QRE_STEPS} "
+                f"steps (stopped at {lam:.3g}; payoffs span {scale:.3g}); use a smaller 'lam' or "
+                "payoffs (costs, values) of a similar order of magnitude"
+            )
         nxt = min(lam_target, lam + step)
 
         def resid(x: np.ndarray, lam_: float = nxt) -> np.ndarray:
@@ -325,6 +339,10 @@ def _continuation(root: Node, lam_target: float) -> Strategy:
                 nxt = min(lam_target, lam + max(1e-3, 1e-3 * lam))
                 found = _jump(resid_at(nxt), q)
                 if found is None:
-                    raise RuntimeError(f"QRE continuation stalled at lam={lam:g}")
+                    raise NumericalError(
+                        f"lam: the QRE continuation stalled at lam={lam:.3g} (target "
+                        f"{lam_target:g}; payoffs span {scale:.3g}); use a smaller 'lam' or "
+                        "payoffs (costs, values) of a similar order of magnitude"
+                    )
                 q, lam, step = found, nxt, max(1e-3, 1e-3 * lam)
     return sigma_of(q, lam_target)

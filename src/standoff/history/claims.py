@@ -21,10 +21,9 @@ import decimal
 import math
 from importlib import resources
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-import duckdb
-import yaml
+import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from standoff.errors import ClaimsError
@@ -35,7 +34,7 @@ VERDICTS = ("supported", "not supported", "not checkable")
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)  # yes/true stay booleans
 
 
 class Check(_Strict):
@@ -107,14 +106,14 @@ class ContextQuery(_Strict):
 
 class Requirement(_Strict):
     table: str
-    through: dt.date
+    through: Annotated[dt.date, Field(strict=False)]
 
 
 class Claim(_Strict):
     id: str
     text: str
     speaker: str | None = None
-    as_of: dt.date | None = None
+    as_of: Annotated[dt.date | None, Field(strict=False)] = None
     checks: list[Check] = Field(default_factory=list)
     requires: list[Requirement] = Field(default_factory=list)
     reason: str | None = Field(default=None, description="why the claim cannot be checked")
@@ -130,7 +129,7 @@ class Claim(_Strict):
 
 class ClaimsFile(_Strict):
     title: str
-    as_of: dt.date
+    as_of: Annotated[dt.date, Field(strict=False)]
     context: str | None = None
     claims: list[Claim]
 
@@ -158,16 +157,9 @@ def load_claims(path: str | Path | None = None) -> tuple[ClaimsFile, Path]:
             p = bundled_claims()[str(path)]
     if not p.is_file():
         raise ClaimsError(f"{p}: file not found")
-    try:
-        data = yaml.safe_load(p.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}: " if mark is not None else ""
-        raise ClaimsError(
-            f"{p}: {where}expected valid YAML ({getattr(exc, 'problem', None) or exc})"
-        ) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ClaimsError(f"{p}: cannot read ({exc})") from None
+    from standoff._yaml import load_yaml_file  # bounded size and depth, no duplicate keys
+
+    data = load_yaml_file(p, error=ClaimsError, what="claims YAML")
     if not isinstance(data, dict):
         raise ClaimsError(f"{p}: expected a YAML mapping with 'title', 'as_of' and 'claims'")
     try:
@@ -183,17 +175,24 @@ def load_claims(path: str | Path | None = None) -> tuple[ClaimsFile, Path]:
         raise ClaimsError(f"{p}: {loc}: {msg}") from None
 
 
-def _scalar(con: duckdb.DuckDBPyConnection, sql: str, where: str) -> Any:
-    try:
-        row = con.execute(sql).fetchone()
-    except duckdb.Error as exc:
-        first = str(exc).strip().splitlines()[0]
-        raise ClaimsError(f"{where}: query failed: {first}") from None
-    if row is None or row[0] is None:
+#: time for all the queries of one claims file at one as-of date, in seconds
+CLAIMS_TIME_LIMIT_S = 30.0
+
+
+def _scalar(res, where: str) -> Any:
+    """The first value of a sandboxed query's result (``None`` if there is none)."""
+    if res.error is not None:
+        raise ClaimsError(f"{where}: query failed: {res.error}")
+    df = res.frame
+    if df is None or df.empty or df.shape[1] == 0:
         return None
-    v = row[0]
-    if isinstance(v, float) and math.isnan(v):
+    v = df.iloc[0, 0]
+    if v is None or v is pd.NaT or v is pd.NA or (isinstance(v, float) and math.isnan(v)):
         return None
+    if hasattr(v, "item") and not isinstance(v, (str, bytes)):
+        v = v.item()  # numpy scalar -> Python
+    if isinstance(v, pd.Timestamp):
+        v = v.to_pydatetime()
     if isinstance(v, (dt.date, dt.datetime)):
         return v.isoformat()[:10]
     if isinstance(v, decimal.Decimal):
@@ -201,27 +200,43 @@ def _scalar(con: duckdb.DuckDBPyConnection, sql: str, where: str) -> Any:
     return v
 
 
+def _queries(claim: Claim) -> list[str]:
+    return [c.query for c in claim.checks] + [c.query for c in claim.context]
+
+
 def evaluate_claims(history: History, claims: ClaimsFile, origin: str = "claims") -> list[dict]:
-    """Evaluate every claim; returns one dict per claim (JSON-ready)."""
-    views: dict[dt.date, tuple[History, duckdb.DuckDBPyConnection]] = {}
-    results = []
-    try:
-        for k, claim in enumerate(claims.claims):
-            cut = claim.as_of or claims.as_of
-            if cut not in views:
-                h = history
-                if history.as_of_date is None or history.as_of_date.date() > cut:
-                    h = history.as_of(cut)
-                views[cut] = (h, h.connect())
-            h, con = views[cut]
-            results.append(_evaluate_one(h, con, claim, f"{origin}: claims[{k}] ({claim.id})"))
-    finally:
-        for _, con in views.values():
-            con.close()
-    return results
+    """Evaluate every claim; returns one dict per claim (JSON-ready).
+
+    The claims' queries are untrusted SQL: they run in the sandbox
+    (:mod:`standoff.store.sandbox`: read-only, no files, no ``COPY``/``ATTACH``/extensions,
+    bounded time and memory), all the queries at one as-of date in one batch.
+    """
+    from standoff.store.sandbox import MEMORY_LIMIT_MB, Limits, run_queries
+
+    by_cut: dict[dt.date, list[int]] = {}
+    for k, claim in enumerate(claims.claims):
+        by_cut.setdefault(claim.as_of or claims.as_of, []).append(k)
+    views: dict[int, History] = {}
+    answers: dict[int, list] = {}
+    limits = Limits(seconds=CLAIMS_TIME_LIMIT_S, memory_mb=MEMORY_LIMIT_MB, max_rows=1)
+    for cut, ks in by_cut.items():
+        h = history
+        if history.as_of_date is None or history.as_of_date.date() > cut:
+            h = history.as_of(cut)
+        sqls = [q for k in ks for q in _queries(claims.claims[k])]
+        res = run_queries(h.sql_tables, sqls, limits)
+        i = 0
+        for k in ks:
+            n = len(_queries(claims.claims[k]))
+            views[k], answers[k] = h, res[i : i + n]
+            i += n
+    return [
+        _evaluate_one(views[k], claim, f"{origin}: claims[{k}] ({claim.id})", answers[k])
+        for k, claim in enumerate(claims.claims)
+    ]
 
 
-def _evaluate_one(h: History, con, claim: Claim, where: str) -> dict:
+def _evaluate_one(h: History, claim: Claim, where: str, answers: list) -> dict:
     out = {
         "id": claim.id,
         "text": claim.text,
@@ -244,7 +259,7 @@ def _evaluate_one(h: History, con, claim: Claim, where: str) -> dict:
             )
     holds = []
     for j, chk in enumerate(claim.checks):
-        x = _scalar(con, chk.query, f"{where}.checks[{j}]")
+        x = _scalar(answers[j], f"{where}.checks[{j}]")
         try:
             ok = None if x is None else chk.holds(x)
         except ValueError as exc:
@@ -256,7 +271,7 @@ def _evaluate_one(h: History, con, claim: Claim, where: str) -> dict:
         )
         holds.append(ok)
     for j, ctx in enumerate(claim.context):
-        x = _scalar(con, ctx.query, f"{where}.context[{j}]")
+        x = _scalar(answers[len(claim.checks) + j], f"{where}.context[{j}]")
         out["context"].append(
             {"label": ctx.label, "value": round(x, 4) if isinstance(x, float) else x}
         )

@@ -34,10 +34,10 @@ from standoff.history.schema import (
     DATED_TABLES,
     MISSILE_TYPES,
     check_sources,
-    coerce_types,
     parse_csv_table,
     to_csv_text,
 )
+from standoff.limits import TABLE_MAX_BYTES, clip, read_text_bounded
 
 #: Columns holding the end of an interval, blanked when they fall after an as-of cut.
 _INTERVAL_ENDS = {"diplomacy": ("date_end", "in_force_to"), "events": ("date_end",)}
@@ -102,19 +102,21 @@ class History:
             Path(db) if db is not None else (default_db_path() if history_dir is None else None)
         )
         if store and db_path is not None:
-            from standoff.store.duckdb_store import read_store, stored_fingerprint
+            parsed: dict[str, pd.DataFrame] = {}
 
-            fp = fingerprint(texts)
-            if stored_fingerprint(db_path) == fp:
-                raw = read_store(db_path, list(BASE_TABLES))
-                return cls({n: coerce_types(n, df) for n, df in raw.items()}, origin=origin)
-            tables = _parse_dir(src)
+            def build() -> dict[str, pd.DataFrame]:
+                parsed.update(_parse_dir(src))
+                return {**parsed, "monthly": build_monthly(parsed)}
+
             try:
-                stored = ensure_store(db_path, {**tables, "monthly": build_monthly(tables)}, fp)
+                stored = ensure_store(
+                    db_path, fingerprint(texts), build, list(BASE_TABLES), owned=db is None
+                )
             except DataError:
                 if db is not None:
-                    raise  # the user asked for this file: say why it cannot be written
-                return cls(tables, origin=origin)  # default location unwritable: stay in memory
+                    raise  # the user asked for this file: say why it cannot be used
+                # default location unwritable or unusable: stay in memory
+                return cls(parsed or _parse_dir(src), origin=origin)
             return cls(stored, origin=origin)
         return cls(_parse_dir(src), origin=origin)
 
@@ -122,6 +124,7 @@ class History:
     def as_of(self, date: str | dt.date | pd.Timestamp) -> History:
         """A view in which nothing dated after ``date`` exists (see module docstring)."""
         cut = parse_cut(date, "as_of")
+        self._check_plausible(cut)
         if self.as_of_date is not None and cut > self.as_of_date:
             raise LookAheadError(
                 f"as_of: this history is already cut at {self.as_of_date.date()}; "
@@ -145,6 +148,22 @@ class History:
                 df.loc[df["end"] > cut, "end"] = pd.NaT
             out[name] = df.reset_index(drop=True)
         return History(out, as_of_date=cut, origin=self.origin)
+
+    def _check_plausible(self, cut: pd.Timestamp) -> None:
+        """An as-of date must lie in the record's range: not before its first month (the
+        panel start, or the earliest coverage start if later) and not after today + 31 days."""
+        from standoff.history.panel import PANEL_START
+
+        starts = self.tables["coverage"]["start"].dropna()
+        lo = PANEL_START.start_time
+        if len(starts):
+            lo = max(lo, pd.Timestamp(starts.min()))
+        hi = pd.Timestamp(dt.datetime.now(dt.UTC).date()) + pd.Timedelta(days=31)
+        if not lo <= cut <= hi:
+            raise UsageError(
+                f"as_of: expected a date from {lo.date()} (start of the record) to {hi.date()} "
+                f"(today + 31 days), got {cut.date()}"
+            )
 
     def _check_within(self, date: pd.Timestamp | None, field_name: str) -> None:
         if date is not None and self.as_of_date is not None and date > self.as_of_date:
@@ -194,31 +213,61 @@ class History:
         return regime_at(self.tables["sanctions"], d)
 
     # ------------------------------------------------------------------ SQL
-    def connect(self) -> duckdb.DuckDBPyConnection:
-        """An in-memory DuckDB connection whose tables are this (cut) view's tables.
+    def sql_tables(self) -> dict[str, pd.DataFrame]:
+        """The tables SQL sees: the base tables, ``monthly``, ``sanctions_regime`` (the regime
+        in force at the cut, or at the latest date) and ``meta`` (``as_of``)."""
+        as_of = self.as_of_date.date() if self.as_of_date is not None else None
+        return {
+            **self.tables,
+            "monthly": self.monthly,
+            "sanctions_regime": self.sanctions_regime(),
+            "meta": pd.DataFrame({"as_of": pd.Series([as_of], dtype=object)}),
+        }
 
-        Besides the base tables and ``monthly`` it has ``sanctions_regime`` (the regime in
-        force at the cut, or at the latest date) and ``meta`` (``as_of``).
+    def connect(self) -> duckdb.DuckDBPyConnection:
+        """An in-memory DuckDB connection over this (cut) view's tables (see ``sql_tables``).
+
+        For your own, trusted SQL in Python. SQL from a user or a file goes through
+        :meth:`query` (sandboxed: read-only, no external access, bounded time and memory).
         """
         con = duckdb.connect()
-        for name, df in self.tables.items():
+        for name, df in self.sql_tables().items():
             con.register(name, df)
-        con.register("monthly", self.monthly)
-        con.register("sanctions_regime", self.sanctions_regime())
-        as_of = self.as_of_date.date() if self.as_of_date is not None else None
-        con.execute("CREATE TEMP TABLE meta AS SELECT ?::DATE AS as_of", [as_of])
         return con
 
-    def query(self, sql: str) -> pd.DataFrame:
-        """Run read-only SQL (DuckDB dialect) against this view."""
-        con = self.connect()
-        try:
-            return con.execute(sql).df()
-        except duckdb.Error as exc:
-            first = str(exc).strip().splitlines()[0]
-            raise UsageError(f"query: {first}") from None
-        finally:
-            con.close()
+    def query(
+        self,
+        sql: str,
+        *,
+        max_rows: int | None = None,
+        seconds: float | None = None,
+        memory_mb: int | None = None,
+    ) -> pd.DataFrame:
+        """Run one read-only SQL query (DuckDB dialect) against this view, sandboxed.
+
+        The query runs on a separate in-memory copy with external access disabled (no
+        files, no ``COPY``, no ``ATTACH``, no extensions), must be a single ``SELECT``-like
+        statement, and is bounded in time, memory and rows (see
+        :mod:`standoff.store.sandbox`). Anything else raises :class:`UsageError`.
+        """
+        from standoff.store import sandbox
+
+        lim = sandbox.Limits(
+            seconds=seconds or sandbox.TIME_LIMIT_S,
+            memory_mb=memory_mb or sandbox.MEMORY_LIMIT_MB,
+            max_rows=max_rows or sandbox.MAX_ROWS,
+        )
+        if not isinstance(sql, str) or not sql.strip().strip(";").strip():
+            raise UsageError("query: expected a SQL SELECT statement, got an empty string")
+        (res,) = sandbox.run_queries(self.sql_tables, [sql], lim)
+        if res.error is not None:
+            raise UsageError(f"query: {res.error}")
+        if res.truncated:
+            raise UsageError(
+                f"query: the result has more than {lim.max_rows:,} rows (the limit); "
+                "add a LIMIT or aggregate"
+            )
+        return res.frame
 
     # ------------------------------------------------------------------ summaries
     def summary(self, by: str | None = None) -> dict:
@@ -431,10 +480,7 @@ def _read_texts(src: Path) -> dict[str, str]:
             raise DataError(
                 f"{p}: file not found (a history directory needs {', '.join(t + '.csv' for t in BASE_TABLES)})"
             )
-        try:
-            texts[name] = p.read_text(encoding="utf-8")
-        except UnicodeDecodeError:
-            raise DataError(f"{p}: expected UTF-8 text") from None
+        texts[name] = read_text_bounded(p, TABLE_MAX_BYTES, "history table")
     return texts
 
 
@@ -446,7 +492,20 @@ def _parse_dir(src: Path) -> dict[str, pd.DataFrame]:
 
 
 def _check_consistency(tables: dict[str, pd.DataFrame], src: Path) -> None:
-    cov = set(tables["coverage"]["table"])
+    names = tables["coverage"]["table"]
+    dup = names[names.duplicated()]
+    if len(dup):
+        raise DataError(
+            f"{src}/coverage.csv: line {int(dup.index[0]) + 2}, column 'table': expected one row "
+            f"per table, got {dup.iloc[0]!r} twice"
+        )
+    unknown = names[~names.isin(DATED_TABLES)]
+    if len(unknown):
+        raise DataError(
+            f"{src}/coverage.csv: line {int(unknown.index[0]) + 2}, column 'table': expected one "
+            f"of {', '.join(DATED_TABLES)}, got {clip(unknown.iloc[0])}"
+        )
+    cov = set(names)
     missing = [t for t in DATED_TABLES if t not in cov]
     if missing:
         raise DataError(

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from standoff.errors import DataError
+from standoff.limits import TABLE_MAX_BYTES, clip, one_line, read_text_bounded
 
 MISSILE_TYPES = ("SRBM", "MRBM", "IRBM", "ICBM", "SLBM", "SLV", "HGV", "unknown")
 OUTCOMES = ("success", "failure", "unknown")
@@ -73,10 +74,14 @@ class Col:
     kind: str  # "str" | "date" | "int" | "float" | "bool"
     required: bool = False
     choices: tuple[str, ...] | None = None
+    lo: float | None = None  # domain of an int or float column (inclusive)
+    hi: float | None = None
 
 
-def _c(name: str, kind: str = "str", required: bool = False, choices=None) -> Col:
-    return Col(name, kind, required, choices)
+def _c(name: str, kind: str = "str", required: bool = False, choices=None, lo=None, hi=None) -> Col:
+    if kind in ("int", "float") and lo is None:  # default domain: exact in float64
+        lo, hi = -(2**53), 2**53
+    return Col(name, kind, required, choices, lo, hi)
 
 
 SCHEMAS: dict[str, tuple[Col, ...]] = {
@@ -108,11 +113,11 @@ SCHEMAS: dict[str, tuple[Col, ...]] = {
         _c("type", required=True, choices=MISSILE_TYPES),
         _c("facility_id"),
         _c("facility"),
-        _c("facility_lat", "float"),
-        _c("facility_lon", "float"),
+        _c("facility_lat", "float", lo=-90, hi=90),
+        _c("facility_lon", "float", lo=-180, hi=180),
         _c("landing"),
-        _c("apogee_km", "float"),
-        _c("distance_km", "float"),
+        _c("apogee_km", "float", lo=0, hi=1e6),
+        _c("distance_km", "float", lo=0, hi=1e6),
         _c("outcome", required=True, choices=OUTCOMES),
         _c("leader", required=True, choices=LEADERS),
         _c("preliminary", "bool", True),
@@ -122,14 +127,14 @@ SCHEMAS: dict[str, tuple[Col, ...]] = {
     ),
     "nuclear_tests": (
         _c("id", required=True),
-        _c("test_no", "int", True),
+        _c("test_no", "int", True, lo=1, hi=1000),
         _c("date", "date", True),
         _c("origin_time_utc"),
         _c("site"),
         _c("leader", required=True, choices=LEADERS),
-        _c("usgs_mb", "float"),
-        _c("yield_kt", "float"),
-        _c("yield_kt_sd", "float"),
+        _c("usgs_mb", "float", lo=0, hi=10),
+        _c("yield_kt", "float", lo=0, hi=1e6),
+        _c("yield_kt_sd", "float", lo=0, hi=1e6),
         _c("yield_other_estimates"),
         _c("dprk_claim"),
         _c("verification"),
@@ -138,25 +143,25 @@ SCHEMAS: dict[str, tuple[Col, ...]] = {
     ),
     "sanctions": (
         _c("id", required=True),
-        _c("resolution", "int"),
+        _c("resolution", "int", lo=1, hi=100_000),
         _c("document", required=True),
         _c("date", "date", True),
         _c("date_verified", "bool", True),
         _c("adopted", "bool", True),
         _c("kind", required=True, choices=SANCTION_KINDS),
         _c("vote"),
-        _c("vote_for", "int"),
-        _c("vote_against", "int"),
-        _c("vote_abstain", "int"),
+        _c("vote_for", "int", lo=0, hi=15),
+        _c("vote_against", "int", lo=0, hi=15),
+        _c("vote_abstain", "int", lo=0, hi=15),
         _c("vetoed_by"),
         _c("chapter_vii"),
         _c("trigger"),
         _c("measures_added"),
-        *(_c(m, "int") for m in MEASURES),
-        _c("refined_petroleum_cap_bbl", "int"),
-        _c("crude_oil_cap_bbl", "int"),
-        _c("designated_individuals", "int"),
-        _c("designated_entities", "int"),
+        *(_c(m, "int", lo=0, hi=2) for m in MEASURES),  # 0/blank, 1 partial, 2 comprehensive
+        _c("refined_petroleum_cap_bbl", "int", lo=0, hi=10**12),
+        _c("crude_oil_cap_bbl", "int", lo=0, hi=10**12),
+        _c("designated_individuals", "int", lo=0, hi=10**6),
+        _c("designated_entities", "int", lo=0, hi=10**6),
         _c("coding_note"),
         _c("verification"),
         _c("known_from", "date", True),
@@ -171,7 +176,7 @@ SCHEMAS: dict[str, tuple[Col, ...]] = {
         _c("kind", required=True, choices=DIPLOMACY_KINDS),
         _c("issue"),
         _c("participants"),
-        _c("n_participants", "int"),
+        _c("n_participants", "int", lo=1, hi=1000),
         _c("event", required=True),
         _c("outcome"),
         _c("in_force_to", "date"),
@@ -214,7 +219,22 @@ _INT_RE = re.compile(r"^-?\d+$")
 
 def _fail(origin: str, line: int | None, col: str, expected: str, got: object) -> DataError:
     where = f"{origin}: line {line}, column '{col}'" if line else f"{origin}: column '{col}'"
-    return DataError(f"{where}: expected {expected}, got {str(got)!r}")
+    return DataError(f"{where}: expected {expected}, got {clip(str(got))}")
+
+
+def _domain(c: Col) -> str:
+    def f(v):
+        return f"{int(v)}" if float(v).is_integer() and abs(v) < 1e15 else f"{v:g}"
+
+    return f"[{f(c.lo)}, {f(c.hi)}]"
+
+
+def _date_range() -> tuple[pd.Timestamp, pd.Timestamp]:
+    """Dates a history table may hold: 1900-01-01 to a year after today (**project choice**)."""
+    import datetime as dt
+
+    today = dt.datetime.now(dt.UTC).date()
+    return pd.Timestamp("1900-01-01"), pd.Timestamp(today) + pd.Timedelta(days=366)
 
 
 def parse_csv_table(name: str, path: Path) -> pd.DataFrame:
@@ -222,16 +242,19 @@ def parse_csv_table(name: str, path: Path) -> pd.DataFrame:
 
     Raises :class:`DataError` naming the file, the line and the column on the first problem.
     """
-    origin = str(path)
+    import io
+
+    origin = one_line(str(path), 200)
+    if not Path(path).exists():
+        raise DataError(f"{origin}: file not found (table '{name}' is required)")
+    text = read_text_bounded(path, TABLE_MAX_BYTES, "history table")
     try:
-        raw = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""], encoding="utf-8")
-    except FileNotFoundError:
-        raise DataError(f"{origin}: file not found (table '{name}' is required)") from None
-    except UnicodeDecodeError:
-        raise DataError(f"{origin}: expected UTF-8 text") from None
-    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        raw = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, na_values=[""])
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError, OverflowError) as exc:
         msg = str(exc).strip().splitlines()[0] if str(exc).strip() else "unreadable"
-        raise DataError(f"{origin}: expected a CSV table with a header row ({msg})") from None
+        raise DataError(
+            one_line(f"{origin}: expected a CSV table with a header row ({msg[:200]})")
+        ) from None
     return validate_frame(name, raw, origin)
 
 
@@ -282,6 +305,13 @@ def _convert(vals: pd.Series, c: Col, origin: str, lines: np.ndarray) -> pd.Seri
         if bad.any():
             i = int(np.flatnonzero(bad)[0])
             raise _fail(origin, lines[i], c.name, "a date YYYY-MM-DD", text.iloc[i])
+        lo, hi = _date_range()
+        bad = present & ~parsed.between(lo, hi).to_numpy()
+        if bad.any():
+            i = int(np.flatnonzero(bad)[0])
+            raise _fail(
+                origin, lines[i], c.name, f"a date from {lo.date()} to {hi.date()}", text.iloc[i]
+            )
         return parsed.astype("datetime64[ns]")
     if c.kind == "int":
         ok = text.str.match(_INT_RE.pattern).fillna(False).to_numpy()
@@ -289,16 +319,26 @@ def _convert(vals: pd.Series, c: Col, origin: str, lines: np.ndarray) -> pd.Seri
         if bad.any():
             i = int(np.flatnonzero(bad)[0])
             raise _fail(origin, lines[i], c.name, "an integer", text.iloc[i])
-        return pd.array(
-            [int(t) if p else None for t, p in zip(text, present, strict=True)], dtype="Int64"
-        )
+        ints = [
+            int(t) if p and len(t) < 30 else (10**30 if p else None)
+            for t, p in zip(text, present, strict=True)
+        ]
+        for i, v in enumerate(ints):
+            if v is not None and not c.lo <= v <= c.hi:
+                raise _fail(origin, lines[i], c.name, f"an integer in {_domain(c)}", text.iloc[i])
+        return pd.array(ints, dtype="Int64")
     if c.kind == "float":
         num = pd.to_numeric(text.where(present), errors="coerce")
         bad = present & (num.isna().to_numpy() | ~np.isfinite(num.fillna(0).to_numpy(float)))
         if bad.any():
             i = int(np.flatnonzero(bad)[0])
             raise _fail(origin, lines[i], c.name, "a number", text.iloc[i])
-        return num.astype("float64")
+        out = num.astype("float64")
+        bad = present & ~out.between(c.lo, c.hi).to_numpy()
+        if bad.any():
+            i = int(np.flatnonzero(bad)[0])
+            raise _fail(origin, lines[i], c.name, f"a number in {_domain(c)}", text.iloc[i])
+        return out
     if c.kind == "bool":
         low = text.str.lower()
         bad = present & ~low.isin(["true", "false"]).fillna(False).to_numpy()

@@ -55,7 +55,7 @@ TARGETS = (
 
 
 class Intervention(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, strict=True)
 
     kind: Literal["sanctions", "relief_rule", "hazard", "tension_shock", "exercises", "moratorium"]
     description: str | None = None
@@ -102,7 +102,7 @@ class Intervention(BaseModel):
 
 
 class Policy(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
     id: str
     title: str

@@ -38,18 +38,20 @@ from __future__ import annotations
 import datetime as dt
 import re
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from standoff.errors import ScenarioError
+from standoff.limits import clip, one_line
 
 _ID = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]*$")
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # strict: YAML's yes/true/on stay booleans and are never read as the number 1 (or "1" as
+    # a number); integers are accepted where a number is expected
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
 
 class Sourced(_Strict):
@@ -215,13 +217,20 @@ class Scenario(_Strict):
     name: str
     title: str
     description: str | None = None
-    as_of: dt.date
+    as_of: Annotated[dt.date, Field(strict=False)]  # a YAML date or 'YYYY-MM-DD'
     sources: list[SourceRef] = Field(default_factory=list)
     actors: list[Actor]
     issues: list[Issue] = Field(default_factory=list)
     policies: list[Policy] = Field(default_factory=list)
     parameters: dict[str, Sourced] = Field(default_factory=dict)
     games: GameParams | None = None
+
+    @field_validator("schema_version", mode="before")
+    @classmethod
+    def _version(cls, v):
+        if isinstance(v, bool):  # True == 1 in Python: refuse it explicitly
+            raise ValueError(f"expected the integer 1, got {v!r}")
+        return v
 
     @model_validator(mode="after")
     def _refs(self) -> Scenario:
@@ -371,17 +380,9 @@ def load_scenario(name_or_path: str | Path, *, known_sources: set[str] | None = 
     path and what was expected.
     """
     path = resolve_scenario_path(name_or_path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ScenarioError(f"{path}: cannot read ({exc})") from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}: " if mark is not None else ""
-        problem = getattr(exc, "problem", None) or "invalid YAML"
-        raise ScenarioError(f"{path}: {where}expected valid YAML ({problem})") from None
+    from standoff._yaml import load_yaml_file  # bounded size and depth, no duplicate keys
+
+    data = load_yaml_file(path, error=ScenarioError, what="scenario YAML")
     if not isinstance(data, dict):
         raise ScenarioError(f"{path}: expected a YAML mapping at the top level")
     try:
@@ -395,8 +396,8 @@ def load_scenario(name_or_path: str | Path, *, known_sources: set[str] | None = 
         elif err["type"] == "extra_forbidden":
             msg = "unknown key (not part of the scenario format)"
         elif "input" in err and err["type"] not in ("value_error",):
-            msg = f"{msg}, got {err['input']!r}"
-        raise ScenarioError(f"{path}: {loc + ': ' if loc else ''}{msg}") from None
+            msg = f"{msg}, got {clip(err['input'])}"
+        raise ScenarioError(one_line(f"{path}: {loc + ': ' if loc else ''}{msg}")) from None
     _check_source_ids(scn, path, known_sources)
     return scn
 

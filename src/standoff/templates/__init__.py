@@ -45,6 +45,11 @@ def environment() -> Environment:
     )
     env.filters["pct"] = _pct
     env.filters["fmt"] = _fmt
+    from standoff.labels import label, skill, target  # words for names (one label map)
+
+    env.filters["label"] = label
+    env.filters["target"] = target
+    env.filters["skill"] = skill
     return env
 
 
