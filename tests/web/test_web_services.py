@@ -57,3 +57,12 @@ def test_lru_cache_computes_once_and_evicts():
         c.get_or_compute(k, lambda k=k: calls.append(k) or k.upper())
     assert calls == ["a", "b", "c", "a"]  # 'a' evicted by 'c', recomputed
     assert c.peek("c") == "C" and c.peek("b") is None
+
+
+def test_briefing_track_record_lists_the_stored_targets(hist, stored):
+    """The briefing fragment finds the stored rows (targets are stored by their label)."""
+    from standoff.backtest.report import latest_run_section
+
+    _, db = stored
+    frag = latest_run_section(hist, None, db)
+    assert "<td>nuclear test</td>" in frag and "<td>missiles launched (count)</td>" in frag

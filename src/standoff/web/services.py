@@ -738,33 +738,34 @@ class Services:
     # ---------------------------------------------------------------- track record
     def track_record(self, detail: bool = True) -> dict:
         """The latest stored backtest on this data version, read from the results store."""
-        import duckdb
-
+        from standoff.backtest.core import BINARY, COUNT
         from standoff.backtest.report import data_version
         from standoff.backtest.scores import murphy
+        from standoff.errors import DataError
+        from standoff.labels import target as target_label
+        from standoff.store.results import latest_complete_run, read_run_rows
 
         db = self.results_db
         empty = {"run": None, "scores": [], "results_db": None if db is None else str(db)}
         if db is None or not Path(db).exists():
             return empty
         dv = self._data_version = getattr(self, "_data_version", None) or data_version(self.history)
-        try:
-            with duckdb.connect(str(db), read_only=True) as con:
-                run = con.execute(
-                    "SELECT * FROM backtest_runs WHERE data_version = ? ORDER BY rowid DESC LIMIT 1",
-                    [dv],
-                ).df()
-                if run.empty:
-                    return empty
-                rid = run["run_id"].iloc[0]
-                sc = con.execute("SELECT * FROM backtest_scores WHERE run_id = ?", [rid]).df()
-                ff = (
-                    con.execute("SELECT * FROM backtest_forecasts WHERE run_id = ?", [rid]).df()
-                    if detail
-                    else None
-                )
-        except duckdb.Error:
-            return empty
+        names = {target_label(k): k for k in (*BINARY, *COUNT)} | {k: k for k in (*BINARY, *COUNT)}
+        try:  # a store locked by a writer: wait briefly, then say so (no hung request)
+            run = latest_complete_run(
+                db, "backtest_runs", {"data_version": dv}, require=("backtest_scores",), wait=2.0
+            )
+            if run is None:
+                return empty
+            rid = run["run_id"]
+            sc = read_run_rows(db, "backtest_scores", rid, wait=2.0)
+            ff = read_run_rows(db, "backtest_forecasts", rid, wait=2.0) if detail else None
+        except DataError as exc:
+            return {**empty, "error": str(exc)}
+        sc = sc.assign(target=sc["target"].map(lambda x: names.get(x, x)))
+        if ff is not None:
+            ff = ff.assign(target=ff["target"].map(lambda x: names.get(x, x)))
+        run = pd.DataFrame([run])
         scores = []
         for (t, h), d in sc.groupby(["target", "h"]):
             metric = "crps" if t == "launches" else "brier"
@@ -774,6 +775,7 @@ class Services:
             scores.append(
                 {
                     "target": t,
+                    "label": target_label(t),
                     "h": int(h),
                     "n": int(d["n"].iloc[0]),
                     "metric": metric,
@@ -785,6 +787,7 @@ class Services:
             )
         out: dict[str, Any] = {
             "run": frame_records(run)[0],
+            "labels": {t: target_label(t) for t in (*BINARY, *COUNT)},
             "scores": scores,
             "results_db": str(db),
         }

@@ -510,7 +510,7 @@ function initTrackRecord() {
   const rel = Object.entries(d.reliability).filter(([k]) => k.endsWith(`|${h}`));
   plot("reliability", [
     { x: [0, 1], y: [0, 1], mode: "lines", line: { dash: "dash", color: "#999" }, name: "perfect reliability" },
-    ...rel.map(([k, pts], j) => ({ x: pts.map((p) => p.forecast), y: pts.map((p) => p.observed), mode: "lines+markers", name: k.split("|")[0], line: { color: COLOURS[j % COLOURS.length] } })),
+    ...rel.map(([k, pts], j) => ({ x: pts.map((p) => p.forecast), y: pts.map((p) => p.observed), mode: "lines+markers", name: (d.labels || {})[k.split("|")[0]] || k.split("|")[0], line: { color: COLOURS[j % COLOURS.length] } })),
   ], { ...BELOW_AXIS_TITLE, title: { text: `Reliability, ${h}-month binary targets (bins of the forecast)` }, xaxis: { title: { text: "forecast probability" }, range: [0, 1] }, yaxis: { title: { text: "observed frequency" }, range: [0, 1] } });
   const ot = d.over_time[h];
   if (ot) plot("over-time", [
