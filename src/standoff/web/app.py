@@ -195,7 +195,9 @@ def create_app(
 
     @app.exception_handler(StandoffError)
     async def _user_error(request: Request, exc: StandoffError):
-        text = str(exc)
+        from standoff.limits import one_line
+
+        text = one_line(str(exc))  # one printable line, never an echo of a huge input
         field = text.split(":", 1)[0] if ":" in text else "request"
         return _json({"error": text, "field": field}, 422)
 
