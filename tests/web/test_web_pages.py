@@ -130,3 +130,22 @@ def test_download_edited_scenario(page, tmp_path, run_cli):
     code, out, err = run_cli("scenario", "validate", str(path))
     assert code == 0, err
     assert page.errors == []
+
+
+def test_track_record_page_draws_a_stored_run(page, app, hist):
+    from standoff.backtest import backtest
+    from standoff.backtest.report import store_result
+
+    svc = app.state.services
+    run = backtest(hist, ["2016-01", "2016-02", "2016-03"], [12], paths=100, seed=5, reps=50)
+    store_result(run, svc.results_db)
+    page.goto(page.base + "/track-record")
+    page.wait_for_selector("#reliability .main-svg")
+    page.wait_for_selector("#over-time .main-svg")
+    text = page.locator("#scores").inner_text()
+    assert "nuclear test" in text and "seed 5" in page.locator("main").inner_text()
+    # the outlook now shows the stored skill beside its 12-month numbers
+    page.goto(page.base + "/")
+    row = page.locator("#outlook-table tr[data-event='nuclear'] td.skill").nth(1)
+    assert row.inner_text().strip() not in ("", "–")
+    assert page.errors == []
