@@ -149,3 +149,20 @@ def test_track_record_page_draws_a_stored_run(page, app, hist):
     row = page.locator("#outlook-table tr[data-event='nuclear'] td.skill").nth(1)
     assert row.inner_text().strip() not in ("", "–")
     assert page.errors == []
+
+
+def test_edited_rationale_travels_into_the_yaml(page, tmp_path):
+    page.goto(page.base + "/policies")
+    card = page.locator("details[data-policy='phased-relief']")
+    card.locator("input[type=number][data-name='delta']").first.fill("-9")
+    card.locator("input[type=number][data-name='delta']").first.dispatch_event("change")
+    why = card.locator("input.rationale-edit").first
+    why.fill("Two steps per quarter: a faster offer (my assumption).")
+    why.dispatch_event("change")
+    with page.expect_download() as dl:
+        page.click("#download")
+    path = tmp_path / "e.yaml"
+    dl.value.save_as(path)
+    text = path.read_text()
+    assert "value: -9" in text and "a faster offer (my assumption)" in text
+    assert page.errors == []

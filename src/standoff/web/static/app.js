@@ -108,21 +108,35 @@ function sliderFor(name, value, sliders) {
 
 function assumptionRow(label, sourced, name, sliders, onChange) {
   const r = sliderFor(name, sourced.value, sliders);
+  const original = sourced.value;
   const range = el("input", { type: "range", min: r.min, max: r.max, step: r.step, value: sourced.value, "aria-label": label });
   const num = el("input", { type: "number", step: "any", value: sourced.value, "aria-label": `${label} value`, "data-name": name });
+  const why = el("input", { type: "text", class: "rationale-edit", value: sourced.assumption || "", "aria-label": `${label} rationale` });
+  const src = el("p", { class: "rationale src", text: sourced.source ? `source: ${sourced.source}` : "" });
+  const whyBox = el("label", { class: "rationale", hidden: Boolean(sourced.source) }, ["assumption: ", why]);
   const set = (v, from) => {
     if (!Number.isFinite(v)) return;
     sourced.value = v;
     if (from !== range) range.value = v;
     if (from !== num) num.value = v;
+    if (sourced.source && v !== original) {
+      // an edited sourced value is no longer the source's: it becomes an assumption
+      sourced.assumption = `edited in standoff serve (the source ${sourced.source} gives ${original})`;
+      delete sourced.source;
+      why.value = sourced.assumption;
+      whyBox.hidden = false;
+      src.textContent = "";
+    }
     onChange();
   };
   range.addEventListener("input", () => set(parseFloat(range.value), range));
   num.addEventListener("change", () => set(parseFloat(num.value), num));
-  const why = sourced.source
-    ? el("p", { class: "rationale src", text: `source: ${sourced.source}` })
-    : el("p", { class: "rationale", text: `assumption: ${sourced.assumption || ""}` });
-  return [el("div", { class: "assumption" }, [el("span", { text: label }), range, num]), why];
+  why.addEventListener("change", () => {
+    if (why.value.trim()) sourced.assumption = why.value.trim();
+    else why.value = sourced.assumption || "";  // a value needs its rationale
+    onChange();
+  });
+  return [el("div", { class: "assumption" }, [el("span", { text: label }), range, num]), src, whyBox];
 }
 
 // Which intervention fields apply to which kind (see standoff.scenario.policy).
