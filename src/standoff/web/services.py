@@ -170,6 +170,10 @@ class Services:
         self._pool = ThreadPoolExecutor(max_workers=MAX_POLICIES, thread_name_prefix="sim")
         self._source_ids = set(history.tables["sources"]["id"].astype(str))
         self._skill_stamp = None
+        self._outlook_parts = None
+        self._combined: dict | None = None
+        self._combined_status = "not started"
+        self._combine_lock = threading.Lock()
 
     # ---------------------------------------------------------------- shared
     def _fit(self, as_of: dt.date | pd.Timestamp, params: dict[str, float]):
@@ -239,14 +243,36 @@ class Services:
         }
 
     def freshness(self) -> dict | None:
-        """Per-table coverage and the as-of date (the ``vintages`` capability, when present)."""
-        cov = self.history.tables.get("coverage")
-        if cov is None:
-            return None
-        return {
-            "latest_record": str(self.history.latest_date.date()),
-            "tables": frame_records(cov[["table", "start", "end"]]),
-        }
+        """Per-table coverage against the as-of date: ``standoff.history.freshness`` when the
+        installed standoff has it (with the vintage and notes), else the coverage table."""
+        cut = self.history.latest_date
+        try:
+            from standoff.history.freshness import freshness, freshness_notes
+        except ImportError:
+            cov = self.history.tables.get("coverage")
+            if cov is None:
+                return None
+            rows = [
+                {
+                    "table": r["table"],
+                    "label": r["table"],
+                    "coverage_end": r["end"],
+                    "days_behind": max(0, int((cut - pd.Timestamp(r["end"])).days)),
+                }
+                for _, r in cov.iterrows()
+            ]
+            return jsonable({"latest_record": str(cut.date()), "tables": rows, "notes": []})
+        df = freshness(self.history, cut)
+        return jsonable(
+            {
+                "latest_record": str(cut.date()),
+                "vintage": str(df["vintage"].iloc[0]) if len(df) else None,
+                "tables": frame_records(
+                    df[["table", "label", "coverage_end", "days_behind", "status", "nowcast"]]
+                ),
+                "notes": freshness_notes(df),
+            }
+        )
 
     def outlook(self) -> dict:
         """The forecast as of the latest record (status quo), with errors and track record."""
@@ -260,6 +286,7 @@ class Services:
             sim = self._simulate_many(
                 model, [STATUS_QUO], OUTLOOK_PATHS, OUTLOOK_HORIZON, OUTLOOK_SEED
             )[STATUS_QUO.id]
+            self._outlook_parts = (model, sim)
             events = []
             for ev, label in EVENT_LABELS.items():
                 row: dict[str, Any] = {"id": ev, "label": label, "p": {}, "se": {}}
@@ -329,6 +356,8 @@ class Services:
 
         base = self._results.get_or_compute(_key("outlook", str(as_of.date())), compute)
         skill = self.latest_skill()
+        self._start_combination()
+        combined = self._combined
 
         def merge() -> Payload:
             out = dict(base)
@@ -339,13 +368,62 @@ class Services:
                     str(k): None if t is None or (t, k) not in skill else skill[(t, k)]
                     for k in OUTLOOK_HORIZONS
                 }
+                cells = (combined.get("events") or {}).get(row["id"]) if combined else None
+                row["combined"] = (
+                    None
+                    if not cells
+                    else {
+                        str(k): cells[str(k)]
+                        for k in OUTLOOK_HORIZONS
+                        if str(k) in cells and cells[str(k)].get("combined")
+                    }
+                )
+            out["combination"] = {
+                "status": self._combined_status,
+                "about": (combined or {}).get("combination"),
+            }
             out["freshness"] = self.freshness()
             return Payload(out)
 
         return self._results.get_or_compute(self._outlook_key(), merge)
 
     def _outlook_key(self) -> str:
-        return _key("outlook-page", str(self.history.latest_date.date()), self._skill_stamp)
+        return _key(
+            "outlook-page",
+            str(self.history.latest_date.date()),
+            self._skill_stamp,
+            self._combined_status,
+        )
+
+    def _start_combination(self) -> None:
+        """The combined forecast (simulator stacked with fair baselines), when the installed
+        standoff has it (``standoff.forecast.combined``). Its first run computes the
+        simulator's track record (minutes), so it runs in a background thread; until it is
+        ready the outlook shows the simulator's own probabilities and says so."""
+        with self._combine_lock:
+            if self._combined_status != "not started" or self._outlook_parts is None:
+                return
+            try:
+                from standoff.forecast import combined as _combined_mod  # noqa: F401
+            except ImportError:
+                self._combined_status = "unavailable"
+                return
+            self._combined_status = "computing"
+        threading.Thread(target=self._combine, daemon=True, name="combine").start()
+
+    def _combine(self) -> None:
+        from standoff.forecast.combined import apply, combiner
+        from standoff.forecast.summary import summarise
+
+        model, sim = self._outlook_parts
+        try:
+            out = apply(summarise(sim, model), combiner(self.history, model, sim))
+            self._combined = jsonable(
+                {"events": out["events"], "combination": out.get("combination")}
+            )
+            self._combined_status = "ready"
+        except Exception as exc:  # shown on the page; the simulator's numbers stay
+            self._combined_status = f"failed: {type(exc).__name__}: {exc}"[:300]
 
     def outlook_cached(self) -> Payload | None:
         """The outlook if it is cached and the results store has not changed, else None."""
