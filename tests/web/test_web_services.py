@@ -66,3 +66,51 @@ def test_briefing_track_record_lists_the_stored_targets(hist, stored):
     _, db = stored
     frag = latest_run_section(hist, None, db)
     assert "<td>nuclear test</td>" in frag and "<td>missiles launched (count)</td>" in frag
+
+
+def test_outlook_shows_the_combined_forecast_when_ready(hist, monkeypatch):
+    """The glue to standoff.forecast.combined: background run, status, values beside raw."""
+    import sys
+    import types
+
+    from standoff.web.services import Services
+
+    fake = types.ModuleType("standoff.forecast.combined")
+
+    def combiner(history, model, sim, progress=None):
+        return "weights"
+
+    def apply(summary, cmb):
+        for v in summary["events"].values():
+            for k, cell in v.items():
+                if k != "label":
+                    cell.update(raw=cell["p"], p=0.5, se=0.01, combined=k in ("3", "12"))
+        summary["combination"] = {"method": "test"}
+        return summary
+
+    fake.combiner, fake.apply = combiner, apply
+    monkeypatch.setitem(sys.modules, "standoff.forecast.combined", fake)
+    svc = Services(hist)
+    first = svc.outlook()
+    assert first["combination"]["status"] in ("computing", "ready")
+    for t in [t for t in __import__("threading").enumerate() if t.name == "combine"]:
+        t.join(timeout=60)
+    out = svc.outlook()
+    assert out["combination"] == {"status": "ready", "about": {"method": "test"}}
+    nuc = next(e for e in out["events"] if e["id"] == "nuclear")
+    assert nuc["combined"]["12"]["p"] == 0.5 and nuc["combined"]["12"]["raw"] == nuc["p"]["12"]
+    assert "24" not in nuc["combined"]  # not combined at 24 months: the simulator's value stays
+    from standoff.templates import render
+
+    html = render("web/outlook.html", title="t", page="outlook", pages=(), bounds={}, data=out)
+    assert "combined forecast" in html and "simulator " in html
+
+
+def test_outlook_freshness_lists_every_table(hist):
+    from standoff.web.services import Services
+
+    fr = Services(hist).freshness()
+    tables = {r["table"] for r in fr["tables"]}
+    assert {"launches", "nuclear_tests", "sanctions", "diplomacy"} <= tables
+    la = next(r for r in fr["tables"] if r["table"] == "launches")
+    assert la["days_behind"] > 0  # the CNS launch data end before the latest record
