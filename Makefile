@@ -19,7 +19,7 @@ $(STAMP): pyproject.toml
 
 # the track record first (stored in the results DB and linked from the briefing), then the briefing
 run: setup
-	$(BIN)/standoff backtest --from 2000-01 --horizons 12 --paths 500 --report $(OUT)/backtest.html
+	$(BIN)/standoff backtest --from 2000-01 --horizons 3,12 --paths 500 --report $(OUT)/backtest.html
 	$(BIN)/standoff brief --out $(OUT)/briefing.html --backtest-report backtest.html
 
 test: setup setup-browser

@@ -126,8 +126,9 @@ def load_yaml_text(text: str, where: str, *, error) -> object:
     """Parse ``text`` (named ``where`` in messages); raise ``error`` with one line."""
     if len(text) > YAML_MAX_BYTES:
         raise error(f"{where}: a YAML file may be at most {YAML_MAX_BYTES >> 20} MiB")
-    loader = BoundedSafeLoader(text)
+    loader = None
     try:
+        loader = BoundedSafeLoader(text)  # the reader checks the characters here already
         node = loader.get_single_node()
         if node is None:
             return None
@@ -141,7 +142,8 @@ def load_yaml_text(text: str, where: str, *, error) -> object:
     except RecursionError:  # pragma: no cover - the depth bound comes first
         raise error(f"{where}: expected valid YAML (nesting too deep)") from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
 
 
 def load_yaml_file(path: str | Path, *, error, what: str = "YAML") -> object:

@@ -37,6 +37,19 @@ LABELS: dict[str, str] = {
     "dur_talks": "months since the last talks (log)",
     "dur_summit": "months since the last summit (log)",
     "dur_agree": "months since the last agreement (log)",
+    # bounded recency terms exp(-(months since - 1) / tau) that replaced them (features.py)
+    **{
+        f"rec{tau}_{key}": f"recent {what} (decays over {tau} months)"
+        for tau in (6, 24)
+        for key, what in (
+            ("nuclear", "nuclear test"),
+            ("icbm", "ICBM"),
+            ("resolution", "UNSC resolution"),
+            ("talks", "talks"),
+            ("summit", "summit"),
+            ("agree", "agreement"),
+        )
+    },
     # events of the simulator (the backtest's targets are in TARGETS)
     "nuclear": "nuclear test",
     "icbm": "ICBM launch",
@@ -65,6 +78,10 @@ LABELS: dict[str, str] = {
     "climatology": "climatology",
     "persistence": "persistence",
     "intercept": "intercept-only count model",
+    "rolling_climatology": "rolling climatology (60 months)",
+    "markov": "Markov persistence (60 months)",
+    "rolling_nb": "rolling NB count model (60 months)",
+    "standoff_raw": "standoff simulator alone",
     # results of the crisis games (`standoff game ...`)
     "p_war": "probability of war",
     "p_a": "probability A prevails in a war",
@@ -126,6 +143,11 @@ TARGETS: dict[str, str] = {
     "launches": "missiles launched (count)",
     "war": "war",
 }
+
+
+#: column names of count tables (``history summary``), where a name means a count rather than
+#: an event ("icbm": the number of ICBMs, not "ICBM launch")
+COLUMNS: dict[str, str] = {**LABELS, "icbm": "ICBMs", "launches": "missiles launched"}
 
 
 def label(name: str) -> str:

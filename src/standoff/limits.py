@@ -18,6 +18,7 @@ well above anything the bundled data or a realistic analysis needs:
 
 from __future__ import annotations
 
+import numbers
 import os
 import stat
 from pathlib import Path
@@ -122,19 +123,32 @@ def check_text(value: str, where: str, *, limit: int = MAX_FIELD_CHARS, error=Da
 def check_seed(seed: int | None, flag: str = "--seed") -> int | None:
     if seed is None:
         return None
-    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed <= MAX_SEED:
+    if (
+        isinstance(seed, bool)
+        or not isinstance(seed, numbers.Integral)
+        or not 0 <= seed <= MAX_SEED
+    ):
         raise UsageError(f"{flag}: expected an integer in [0, {MAX_SEED}], got {clip(seed, 30)}")
     return seed
 
 
 def check_simulation(paths: int, horizon: int, policies: int = 1, flag: str = "--paths") -> None:
     """Paths and horizon in range, and the run within :data:`MEMORY_BUDGET` (before any work)."""
-    if isinstance(paths, bool) or not isinstance(paths, int) or not 2 <= paths <= MAX_PATHS:
+    if (
+        isinstance(paths, bool)
+        or not isinstance(paths, numbers.Integral)
+        or not 2 <= paths <= MAX_PATHS
+    ):
         raise UsageError(f"{flag}: expected an integer in [2, {MAX_PATHS}], got {clip(paths, 30)}")
-    if isinstance(horizon, bool) or not isinstance(horizon, int) or not 1 <= horizon <= 600:
+    if (
+        isinstance(horizon, bool)
+        or not isinstance(horizon, numbers.Integral)
+        or not 1 <= horizon <= 600
+    ):
         raise UsageError(
             f"--horizon: expected an integer number of months in [1, 600], got {clip(horizon, 30)}"
         )
+    paths, horizon = int(paths), int(horizon)
     need = policies * paths * (horizon * SIM_BYTES_PER_CELL + SIM_BYTES_PER_PATH)
     if need > MEMORY_BUDGET:
         most = MEMORY_BUDGET // (policies * (horizon * SIM_BYTES_PER_CELL + SIM_BYTES_PER_PATH))

@@ -22,7 +22,7 @@ def test_forecast_table_is_a_frame_matching_the_dict(fc):
     t = fc.table
     assert isinstance(t, pd.DataFrame)
     assert list(t.columns) == ["event", "label", "months", "p", "se"]
-    assert set(t["months"]) == {3, 6, 12}
+    assert set(t["months"]) == {1, 3, 6, 12}
     row = t[(t["event"] == "nuclear") & (t["months"] == 12)].iloc[0]
     assert row["p"] == fc["events"]["nuclear"]["12"]["p"]  # the dict still works
     assert row["p"] == pytest.approx(fc.prob("nuclear", 12)[0], abs=1e-6)

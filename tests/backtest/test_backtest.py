@@ -53,11 +53,38 @@ def test_coverage_and_skill_by_hand():
     assert s["mean_diff"] == pytest.approx(0.1)
 
 
-def test_block_bootstrap_blocks_are_contiguous():
-    idx = scores.block_bootstrap_indices(10, 3, 20, np.random.default_rng(1))
-    assert idx.shape == (20, 10)
-    assert ((idx >= 0) & (idx < 10)).all()
-    assert (np.diff(idx[:, :3], axis=1) == 1).all()
+def test_stationary_bootstrap_blocks_and_seed():
+    idx = scores.stationary_indices(300, 24, 400, 1)
+    assert idx.shape == (400, 300)
+    assert ((idx >= 0) & (idx < 300)).all()
+    steps = np.diff(idx, axis=1)
+    starts = np.mean((steps != 1) & (steps != -299))  # a new block (wrap-around continues one)
+    assert 1 / 30 < starts < 1 / 18  # geometric blocks of mean length 24
+    assert np.array_equal(idx, scores.stationary_indices(300, 24, 400, 1))
+    assert not np.array_equal(idx, scores.stationary_indices(300, 24, 400, 2))
+
+
+def test_auc_recalibration_and_episodes_by_hand():
+    assert scores.auc(np.array([0.1, 0.4, 0.35, 0.8]), np.array([0, 0, 1, 1])) == 0.75
+    assert scores.auc(np.array([0.5, 0.5]), np.array([0, 1])) == 0.5
+    assert np.isnan(scores.auc(np.array([0.1, 0.2]), np.array([1, 1])))
+    rng = np.random.default_rng(0)
+    p = rng.uniform(0.05, 0.95, 4000)
+    y = rng.random(4000) < p
+    assert scores.recalibration(p, y)["slope"] == pytest.approx(1.0, abs=0.15)
+    assert scores.recalibration(1 - p, y)["slope"] < 0  # a reversed signal
+    assert scores.episodes(np.array([0, 1, 1, 0, 1, 0, 0, 1, 1])) == 3
+
+
+def test_backtest_bootstrap_seed_is_separate(hist):
+    kw = dict(horizons=[3], targets=["launch"], paths=100, seed=3, reps=200)
+    a = backtest(hist, ORIGINS, **kw)
+    b = backtest(hist, ORIGINS, **kw, boot_seed=7)
+    sa, sb = a["scores"]["launch"]["3"], b["scores"]["launch"]["3"]
+    assert sa["brier"] == sb["brier"]  # same Monte Carlo
+    assert (
+        sa["skill"]["climatology"]["skill_interval"] != sb["skill"]["climatology"]["skill_interval"]
+    )
 
 
 def test_baselines_by_hand():
@@ -76,6 +103,13 @@ def test_baselines_by_hand():
     b = baselines(panel, pd.Period("2000-07", freq="M"), 2)
     # launch windows of 2: (0,2),(2,0),(0,0),(0,0),(0,0) -> k = 2 of 5
     assert b["launch"]["climatology"] == pytest.approx(2.5 / 6)
+    assert b["launch"]["rolling_climatology"] == pytest.approx(2.5 / 6)  # 6 months < 60
+    # Markov on launch months 0,1,0,0,0,0: from 0, 1 of 4 transitions -> 1: p01 = 1.5/5;
+    # last month 0: P(none in 2) = (1 - p01)^2
+    assert b["launch"]["markov"] == pytest.approx(1 - (1 - 1.5 / 5) ** 2)
+    # nuclear: last month 1: P(none in 2) = (1 - p11) (1 - p01), p11 = 0.5/1, p01 = 1.5/6
+    assert b["nuclear"]["markov"] == pytest.approx(1 - (1 - 0.5) * (1 - 1.5 / 6))
+    assert b["launches"]["rolling_nb_mean"] == pytest.approx(2 * 2 / 6)
     assert b["launch"]["persistence"] == 0.0
     assert b["nuclear"]["persistence"] == 1.0
     # talks: covered windows (1,0),(0,0),(0,0) -> k = 1 of 3
@@ -133,9 +167,14 @@ def test_backtest_scores_table(hist):
     assert res["n_forecast"] == 6 and not res["skipped"]
     s = res["scores"]["launch"]["12"]
     assert s["n"] == 6
-    assert set(s["brier"]) == {"standoff", "climatology", "persistence"}
+    models = {"standoff", "standoff_raw", "climatology", "rolling_climatology", "markov"}
+    assert set(s["brier"]) == models | {"persistence"}
+    assert set(s["skill"]) == {"climatology", "rolling_climatology", "markov", "persistence"}
+    assert 0 <= s["auc"]["standoff"] <= 1 or np.isnan(s["auc"]["standoff"])
+    assert "slope" in s["recalibration"]["standoff_raw"] and s["episodes"] >= 0
     c = res["scores"]["launches"]["12"]
     assert c["crps"]["standoff"] >= 0 and 0 <= c["coverage"]["90"] <= 1
+    assert set(c["skill"]) == {"intercept", "rolling_nb"}
     assert res["war"]["12"]["scored"] is False
 
 
@@ -156,6 +195,8 @@ def test_cli_json_smoke(run_cli):
     d = json.loads(out)
     assert d["n_forecast"] == 3
     assert d["scores"]["launch"]["12"]["n"] == 3
+    assert d["horizons"] == [1, 3, 6, 12, 24]  # the default horizons
+    assert d["boot_seed"] != d["seed"]
     assert "records" not in d
 
 
@@ -199,12 +240,83 @@ def test_yearly_refit_uses_year_end_components_and_state_at_cut(hist, monkeypatc
     ]
 
 
-def test_negbin_fallback_when_ml_fails(hist):
-    # before 2005 launches fall in a handful of months and NB2 ML does not converge: the fit
-    # falls back to an intercept-only NB with finite parameters, so every origin is forecast
+def test_negbin_fallback_is_logged_and_simpler(hist, monkeypatch, caplog):
+    # a fit that fails a check falls back, with a log line, to the intercept-only MAP NB (never
+    # a placeholder covariance); early windows (launches in a handful of months) still forecast
+    from standoff.dynamics import estimate
     from standoff.dynamics.model import fit
 
-    nb = fit(hist, "1999-12-31").components["launches"]
+    real = estimate._nb_map
+
+    def failing(X, y, names):
+        theta, cov, problems = real(X, y, names)
+        return (theta, cov, problems) if names == ("const",) else (theta, cov, ["forced"])
+
+    monkeypatch.setattr(estimate, "_nb_map", failing)
+    with caplog.at_level("WARNING", logger="standoff.dynamics.estimate"):
+        nb = fit(hist, "1999-12-31").components["launches"]
+    assert nb.status.startswith("intercept-only") and "forced" in caplog.text
     assert np.isfinite(nb.alpha) and np.all(np.isfinite(nb.coef))
+    assert np.all(nb.coef[1:] == 0) and np.all(nb.se[1:] < 1e-4)
+    monkeypatch.undo()
     res = backtest(hist, ["2000-01"], [12], ["launch", "launches"], paths=200, seed=0)
     assert not res["skipped"] and res["n_forecast"] == 1
+
+
+def _weights_at(records, origin, h):
+    from standoff.backtest.core import combine_records
+
+    combine_records(records, [h])
+    r = next(r for r in records if r["origin"] == origin)
+    return r["h"][h]["weights"], r["h"][h]["combined"], r["h"][h]["count_mix"]
+
+
+def test_combination_weights_ignore_every_later_outcome(hist):
+    """Weights at origin D are bit-identical when every outcome after D is altered."""
+    import copy
+
+    origins = [str(p) for p in pd.period_range("2014-01", "2015-06", freq="M")]
+    D = "2015-03"
+    res = backtest(hist, origins, [3], paths=100, seed=2, reps=50)
+    w0, c0, m0 = _weights_at(copy.deepcopy(res["records"]), D, 3)
+    assert w0["launch"]["n_resolved"] == 12  # origins 2014-01 .. 2014-12 have resolved
+    # 1) a history in which every record known after the cut of D is dropped or doubled
+    alt = _altered_after(hist, "2015-02-28")
+    res2 = backtest(alt, origins, [3], paths=100, seed=2, reps=50)
+    w1, c1, m1 = _weights_at(copy.deepcopy(res2["records"]), D, 3)
+    assert w1 == w0 and c1 == c0
+    assert all(np.array_equal(a, b) for a, b in zip(m0, m1, strict=True))
+    assert res2["scores"] != res["scores"]  # later outcomes did change
+    # 2) later records scrambled outright: forecasts, baselines and what they knew
+    recs = copy.deepcopy(res["records"])
+    rng = np.random.default_rng(0)
+    for r in recs:
+        if r["origin"] > D:
+            for t in list(r["h"][3]["forecast"]):
+                r["h"][3]["forecast"][t] = float(rng.random())
+            for col in r["known"]:
+                if col != "start":
+                    r["known"][col] = rng.integers(0, 9, len(r["known"][col])).astype(float)
+            r["h"][3]["launch_draws"] = rng.integers(0, 99, 100)
+    w2, c2, _ = _weights_at(recs, D, 3)
+    assert w2 == w0 and c2 == c0
+
+
+def test_combination_starts_at_equal_weights_and_learns():
+    from standoff.backtest import combine
+
+    coef = combine.stack_weights(np.zeros((0, 3)), np.zeros(0))
+    np.testing.assert_allclose(coef, [0, 1 / 3, 1 / 3, 1 / 3])
+    p = np.array([0.2, 0.4, 0.6])
+    z = np.log(p / (1 - p)).mean()
+    assert combine.stack_predict(coef, p) == pytest.approx(1 / (1 + np.exp(-z)))
+    # the first input is informative, the others noise: with history its weight grows
+    rng = np.random.default_rng(0)
+    q = rng.uniform(0.05, 0.95, (400, 3))
+    y = (rng.random(400) < q[:, 0]).astype(float)
+    few = combine.stack_weights(q[:10], y[:10])
+    many = combine.stack_weights(q, y)
+    assert many[1] > few[1] > 0 and abs(many[2]) < 0.3 and abs(many[3]) < 0.3
+    assert combine.count_weight(np.array([]), np.array([])) == 0.5
+    w = combine.count_weight(np.full(200, 1.0), np.full(200, 3.0))
+    assert 0.5 < w < 0.75

@@ -102,6 +102,7 @@ def test_missing_values_read_as_a_dash(run_cli):
     code, out, _ = run_cli("history", "summary", "--by", "year")
     assert code == 0
     assert "–" in out  # years after the CNS data end
+    assert "ICBMs" in out and "nuclear tests" in out and "ICBM launch" not in out  # counts
     for bad in ("None", "NaT", "nan"):
         assert bad not in out
 

@@ -105,7 +105,7 @@ def test_forecast_errors(run_cli):
         *run_cli("forecast", "--policy", "appeasement", "--paths", "10"),
         "unknown policy 'appeasement'",
     )
-    _err(*run_cli("forecast", "--paths", "0"), "--paths: expected an integer >= 2")
+    _err(*run_cli("forecast", "--paths", "0"), "--paths: expected an integer in [2,")
     _err(*run_cli("compare", "--policies", "status-quo,nope"), "unknown policy 'nope'")
     _err(*run_cli("evidence", "--as-of", "2018-02-30"), "as_of: expected a valid calendar date")
 
@@ -128,3 +128,53 @@ def test_non_finite_and_decimal_json(run_cli):
     code, out, err = run_cli("history", "query", "SELECT 1e400 AS x, 1.5 AS d", "--json")
     assert code == 0, err
     assert json.loads(out) == [{"x": None, "d": 1.5}]
+
+
+def test_forecast_every_event_every_horizon_combined_and_raw(run_cli):
+    args = ("forecast", "--as-of", "2017-06-30", "--horizon", "9", "--paths", "1000", "--seed", "4")
+    code, out, err = run_cli(*args, "--json")
+    assert code == 0, err
+    d = json.loads(out)
+    assert d["raw"] is False and "combination" in d
+    assert d["events"]["launch"]["label"] == "any missile launch"
+    for ev, cells in d["events"].items():
+        assert [k for k in cells if k != "label"] == ["1", "3", "6", "9"], ev
+        ps = [cells[k]["p"] for k in ("1", "3", "6", "9")]
+        assert all(0 <= p <= 1 for p in ps) and ps == sorted(ps), ev  # monotone in the horizon
+    launch = d["events"]["launch"]["3"]
+    assert launch["combined"] and launch["p"] != launch["raw"]  # stacked (combine.METHOD)
+    w = d["combination"]["weights"]["launch"]["3"]
+    assert w["method"] != "raw" and w["n_resolved"] > 0
+    assert 0 < d["launches_combined"]["ensemble_weight"] < 1
+    code, out2, err = run_cli(*args, "--raw", "--json")
+    assert code == 0, err
+    r = json.loads(out2)
+    assert r["raw"] is True and "combination" not in r
+    assert r["events"]["launch"]["3"]["p"] == launch["raw"]  # same simulation, not combined
+    code, text, _ = run_cli(*args)
+    flat = " ".join(text.split())
+    assert code == 0 and "combined" in flat and "missile" in flat
+
+
+def test_combined_forecast_reads_nothing_after_the_cut(hist, monkeypatch):
+    """The combination at D (track record, outcomes, baselines) ignores every later record."""
+    import pandas as pd
+
+    from standoff.forecast import combined, run_forecast
+    from standoff.history.core import History
+    from standoff.history.schema import DATED_TABLES
+
+    monkeypatch.setattr(combined, "TRACK_FROM", "2014-01")  # a short track record, for speed
+    cut = "2016-06-30"
+    tables = {}
+    for name, df in hist.tables.items():  # every record known after the cut dropped or doubled
+        if name in DATED_TABLES:
+            late = df["known_from"] > pd.Timestamp(cut)
+            df = pd.concat([df[~late], df[late], df[late]] if name == "launches" else [df[~late]])
+        tables[name] = df.reset_index(drop=True)
+    doctored = History(tables, origin="doctored")
+    assert len(doctored.launches) != len(hist.launches)
+    a, _, _ = run_forecast(hist, as_of=cut, horizon=12, paths=500, seed=3)
+    b, _, _ = run_forecast(doctored, as_of=cut, horizon=12, paths=500, seed=3)
+    assert a["combination"]["weights"]["launch"]["12"]["n_resolved"] > 0
+    assert json.dumps(a, sort_keys=True) == json.dumps(b, sort_keys=True)

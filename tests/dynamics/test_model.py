@@ -100,6 +100,27 @@ def test_negbin_recovers_known_parameters():
     assert abs(f.alpha - alpha) < 0.15
 
 
+def test_count_model_converges_on_every_bundled_year_end_window(hist):
+    """The MAP NB converges (no fallback) with finite, bounded estimates at every year end."""
+    last = int(hist.monthly["month"].iloc[-1][:4])
+    for year in range(1999, last):
+        nb = fit(hist, f"{year}-12-31").components["launches"]
+        assert nb.status == "map", (year, nb.status)
+        assert np.all(np.isfinite(nb.coef)) and np.all(np.isfinite(nb.cov)), year
+        assert np.max(np.abs(nb.coef)) < 10 and np.max(nb.se) < 5, (year, nb.coef, nb.se)
+        assert 1e-3 < nb.alpha < 500 and 0 < nb.log_alpha_sd < 3, (year, nb.alpha)
+        assert np.all(np.linalg.eigvalsh(nb.cov) > 0), year
+
+
+def test_negbin_prior_keeps_a_constant_covariate_at_its_prior():
+    rng = np.random.default_rng(2)
+    X = np.column_stack([np.ones(300), np.zeros(300), rng.normal(size=300)])
+    y = rng.poisson(2.0, 300)
+    f = fit_negbin(X, y, ("const", "never", "a"))
+    assert f.status == "map" and f.coef[1] == pytest.approx(0, abs=1e-6)
+    assert f.se[1] == pytest.approx(1.0, rel=1e-3)  # PRIOR_SD_SLOPE
+
+
 def test_components_recover_the_simulators_parameters(m2018):
     """Simulate a long history from fixed, known coefficients, refit it, recover them."""
     comps = {
@@ -234,7 +255,7 @@ def test_outputs_are_probabilities(m2018):
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
-        ({"paths": 1}, "--paths: expected an integer >= 2"),
+        ({"paths": 1}, r"--paths: expected an integer in \[2, "),
         ({"horizon": 0}, r"--horizon: expected an integer number of months in \[1, 600\]"),
         ({"as_of": "1990-01-01"}, "needs at least 60"),
         ({"policy": "maximum-pressure"}, "needs a scenario that defines it"),

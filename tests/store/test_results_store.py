@@ -230,3 +230,20 @@ def test_lock_conflict_detected_before_work_and_writes_wait(hist, tmp_path):
     finally:
         p.wait()
     assert rs.latest_complete_run(db, "backtest_runs")["run_id"] == "b"
+
+
+def test_a_results_store_of_an_older_version_is_upgraded_in_place(hist, tmp_path):
+    """A store written before the meta table and ``stored_at`` existed is still ours."""
+    db = tmp_path / "results.duckdb"
+    meta, tables = _run(hist, "legacy", "2009-01")
+    with duckdb.connect(str(db)) as con:  # as the old code wrote it: no meta, no stored_at
+        for name, df in (("backtest_runs", pd.DataFrame([meta])), *tables.items()):
+            con.register("_df", df.assign(run_id="legacy"))
+            con.execute(f"CREATE TABLE {name} AS SELECT * FROM _df")
+            con.unregister("_df")
+    assert "2009-01" in latest_run_section(hist, db=db)
+    rs.check_writable(db)
+    rs.write_run(db, "backtest_runs", *_run(hist, "new", "2011-01"))
+    assert rs.latest_complete_run(db, "backtest_runs")["run_id"] == "new"
+    with duckdb.connect(str(db), read_only=True) as con:
+        assert con.execute("SELECT value FROM standoff_meta").fetchall() == [("standoff-results",)]

@@ -10,13 +10,22 @@ D does not depend on which other origins are run.
 
 Observed outcomes come from the full ``History.monthly``; a (origin, target, h) whose months
 D..D+h-1 are not all covered for the target's column is not scorable and is left out (for the
-model and every baseline alike). Baselines read only ``History.as_of(end of D-1).monthly``:
+model and every baseline alike). Baselines read only ``History.as_of(end of D-1).monthly``
+(their windows are fixed a priori, never tuned):
 
 * climatology: expanding-window base rate of "event within h months" over every window of h
   covered months ending before D, smoothed ``(k + 0.5) / (n + 1)``;
+* rolling climatology: the same over the trailing ROLL = 60 covered months;
+* Markov persistence: a two-state Markov chain of "event in the month" with transition
+  probabilities estimated on the trailing 60 covered months (smoothed ``(k + 0.5) / (n + 1)``),
+  started from the last covered month: P(event within h) = 1 - P(none in h months);
 * persistence: 1 if the event happened in months D-h..D-1, else 0;
-* intercept-only count model: h-month launch totals ~ NB with the mean and variance of the
-  expanding window's monthly counts times h (Poisson when not overdispersed).
+* counts: intercept-only NB (mean and variance of the expanding window's monthly counts times
+  h; Poisson when not overdispersed) and the rolling NB (the same on the trailing 60 months).
+
+The reported ``standoff`` forecast is the combination of :mod:`.combine` (the simulator stacked
+with the rolling climatology and the Markov chain; for counts a mixture with the rolling NB),
+with weights from resolved forecasts only; ``standoff_raw`` is the simulator alone.
 
 War is forecast (its level is reported) but not scored: the record has no war onset.
 """
@@ -51,6 +60,13 @@ BINARY = {
 COUNT = {"launches": "launches"}
 TARGETS = (*BINARY, *COUNT)
 REFIT = ("yearly", "origin")
+HORIZONS = (1, 3, 6, 12, 24)
+ROLL = 60  # months in the rolling baselines [fixed a priori, not tuned]
+BOOT_SEED = 20_240_601  # the bootstrap's own seed, separate from the Monte Carlo seed
+BINARY_BASELINES = ("climatology", "rolling_climatology", "markov", "persistence")
+COUNT_BASELINES = ("intercept", "rolling_nb")
+#: origins from this month on are reported apart: no setting was chosen on them
+HELD_OUT_FROM = "2013-01"
 
 
 def fit(history: History, as_of) -> FittedModel:
@@ -91,23 +107,61 @@ def _window_sums(x: np.ndarray, h: int) -> np.ndarray:
     return w[np.isfinite(w)]
 
 
+def _covered_tail(x: np.ndarray, k: int) -> np.ndarray:
+    """The last ``k`` months up to the last covered one."""
+    ok = np.flatnonzero(np.isfinite(x))
+    return x[: ok[-1] + 1][-k:] if ok.size else x[:0]
+
+
+def _clim(x: np.ndarray, h: int) -> float:
+    w = _window_sums(x, h)
+    return (float((w > 0).sum()) + 0.5) / (len(w) + 1.0)
+
+
+def markov(x: np.ndarray, h: int, gap: int = 0) -> float:
+    """P(event within h months) from a two-state Markov chain fitted to the monthly indicators
+    ``x > 0`` (pairs of consecutive covered months), started ``gap`` months after the last
+    value of ``x`` (months not covered before the origin)."""
+    s = np.asarray(x, float)
+    a, b = s[:-1], s[1:]
+    ok = np.isfinite(a) & np.isfinite(b)
+    a, b = a[ok] > 0, b[ok] > 0
+    p01 = (float((~a & b).sum()) + 0.5) / (float((~a).sum()) + 1.0)
+    p11 = (float((a & b).sum()) + 0.5) / (float(a.sum()) + 1.0)
+    fin = s[np.isfinite(s)]
+    pi1 = float(fin[-1] > 0) if fin.size else p01 / (1 - p11 + p01)
+    for _ in range(gap):  # uncovered months before the origin: propagate the chain
+        pi1 = pi1 * p11 + (1 - pi1) * p01
+    none = ((1 - pi1) * (1 - p01) + pi1 * (1 - p11)) * (1 - p01) ** (h - 1)
+    return float(1 - none)
+
+
 def baselines(panel: pd.DataFrame, origin: pd.Period, h: int) -> dict:
     """Baseline forecasts for ``origin`` from a panel that ends before it (as-of view)."""
     panel = panel[panel["month"] < str(origin)]
     out: dict[str, dict] = {}
     for target, (_, col) in BINARY.items():
         x = panel[col].to_numpy(float)
-        w = _window_sums(x, h)
-        k = float((w > 0).sum())
-        clim = (k + 0.5) / (len(w) + 1.0)
+        tail = _covered_tail(x, ROLL)
+        ok = np.flatnonzero(np.isfinite(x))
+        gap = len(x) - 1 - ok[-1] if ok.size else 0
         last = x[-h:]
+        clim = _clim(x, h)
         pers = float(np.nansum(last) > 0) if len(last) and np.isfinite(last).any() else clim
-        out[target] = {"climatology": clim, "persistence": pers}
+        out[target] = {
+            "climatology": clim,
+            "rolling_climatology": _clim(tail, h),
+            "markov": markov(tail, h, gap),
+            "persistence": pers,
+        }
     la = panel["launches"].to_numpy(float)
-    la = la[np.isfinite(la)]
-    m = float(la.mean()) if la.size else 0.0
-    v = float(la.var(ddof=1)) if la.size > 1 else m
-    out["launches"] = {"intercept_mean": h * m, "intercept_var": h * v}
+    rl = _covered_tail(la, ROLL)
+    out["launches"] = {}
+    for name, v in (("intercept", la[np.isfinite(la)]), ("rolling_nb", rl[np.isfinite(rl)])):
+        m = float(v.mean()) if v.size else 0.0
+        var = float(v.var(ddof=1)) if v.size > 1 else m
+        out["launches"][f"{name}_mean"] = h * m
+        out["launches"][f"{name}_var"] = h * var
     return out
 
 
@@ -136,7 +190,14 @@ def forecast_origin(
     ss = np.random.SeedSequence([int(seed), int(origin.ordinal) + 100_000])
     sim = _simulate(model, None, paths, max(horizons), ss)
     panel = view.monthly
-    rec: dict = {"origin": str(origin), "as_of": str(cut.date()), "h": {}}
+    # the record as known at the cut: the combination scores earlier origins against it
+    known = {c: panel[c].to_numpy(float) for c in {*(c for _, c in BINARY.values()), "launches"}}
+    rec: dict = {
+        "origin": str(origin),
+        "as_of": str(cut.date()),
+        "h": {},
+        "known": {"start": str(panel["month"].iloc[0]), **known},
+    }
     for h in horizons:
         la = sim.launches[:h].sum(axis=0)
         fc = {"launch": float((la > 0).mean())}
@@ -156,15 +217,19 @@ def _parse_origins(origins) -> list[pd.Period]:
 def backtest(
     history: History,
     origins,
-    horizons=(12,),
+    horizons=HORIZONS,
     targets=TARGETS,
     paths: int = 1000,
     seed: int = 0,
     refit: str = "yearly",
     reps: int = 1000,
+    boot_seed: int = BOOT_SEED,
 ) -> dict:
     """Run the rolling-origin backtest; return per-origin records and the score table
-    (a :class:`~standoff.backtest.results.BacktestResult`: this dict, with ``.table``)."""
+    (a :class:`~standoff.backtest.results.BacktestResult`: this dict, with ``.table``).
+
+    ``seed`` drives the Monte Carlo of every origin; ``boot_seed`` the bootstrap intervals.
+    """
     if refit not in REFIT:
         raise UsageError(f"refit: expected one of {', '.join(REFIT)}, got {refit!r}")
     bad = [t for t in targets if t not in TARGETS]
@@ -186,14 +251,19 @@ def backtest(
         except (ValueError, np.linalg.LinAlgError, UsageError) as exc:
             skipped.append({"origin": str(o), "reason": f"{type(exc).__name__}: {exc}"})
             continue
+        records.append(rec)
+    combine_records(records, horizons)
+    for rec in records:
+        o = pd.Period(rec["origin"], freq="M")
         for h in horizons:
             obs = {t: observed(full, o, h, col) for t, (_, col) in BINARY.items()}
             obs["launches"] = observed(full, o, h, "launches")
             rec["h"][h]["observed"] = obs
-        records.append(rec)
     elapsed = time.perf_counter() - t0
     step = int(np.median(np.diff([o.ordinal for o in ors]))) if len(ors) > 1 else 1
-    table = score_table(records, horizons, list(targets), reps, seed, step)
+    table = score_table(records, horizons, list(targets), reps, boot_seed, step)
+    held = [r for r in records if r["origin"] >= HELD_OUT_FROM]
+    table_held = score_table(held, horizons, list(targets), reps, boot_seed, step) if held else {}
     from standoff.backtest.report import code_version, data_version
 
     return {
@@ -205,14 +275,107 @@ def backtest(
         "horizons": horizons,
         "paths": paths,
         "seed": seed,
+        "boot_seed": boot_seed,
         "refit": refit,
         "step": step,
         "seconds": elapsed,
         "seconds_per_origin": elapsed / len(ors),
         "scores": table,
+        "held_out": {"from": HELD_OUT_FROM, "n_forecast": len(held), "scores": table_held},
         "war": _war(records, horizons),
         "records": records,
     }
+
+
+def known_outcome(rec: dict, origin: pd.Period, h: int, column: str) -> float:
+    """Outcome of (origin, h) as recorded in ``rec``'s as-of panel (NaN if not covered)."""
+    k = rec["known"]
+    i = origin.ordinal - pd.Period(k["start"], freq="M").ordinal
+    x = k[column]
+    if i < 0 or i + h > len(x):
+        return float("nan")
+    v = x[i : i + h]
+    return float("nan") if np.isnan(v).any() else float(v.sum())
+
+
+def combine_records(records: list[dict], horizons) -> None:
+    """Add the combined forecasts (``combined``, ``weights``, ``count_mix``) to each record.
+
+    At origin D, only records of origins o with o + h <= D enter, with their outcomes as
+    recorded at D (:func:`known_outcome`): a function of what was known at D.
+    """
+    recs = sorted(records, key=lambda r: r["origin"])
+    crps_cache: dict = {}
+    for pos, rec in enumerate(recs):
+        combine_one(rec, recs[:pos], horizons, crps_cache)
+
+
+def combine_one(rec: dict, earlier: list[dict], horizons, crps_cache: dict | None = None) -> None:
+    """Combine the forecasts of ``rec`` (origin D) using the records in ``earlier`` (origins
+    before D) whose outcomes had resolved before D, as recorded in ``rec['known']``."""
+    from standoff.backtest import combine
+
+    crps_cache = {} if crps_cache is None else crps_cache
+    D = pd.Period(rec["origin"], freq="M")
+    for h in horizons:
+        past = []
+        for r in earlier:
+            o = pd.Period(r["origin"], freq="M")
+            if o.ordinal + h <= D.ordinal and h in r["h"]:
+                past.append((r, o))
+        cur = rec["h"][h]
+        comb, weights = {}, {}
+        for t, (_, col) in BINARY.items():
+            P, y = [], []
+            for r, o in past if combine.METHOD[t] != "raw" else ():
+                v = known_outcome(rec, o, h, col)
+                if np.isfinite(v):
+                    P.append(_stack_inputs(r["h"][h], t))
+                    y.append(float(v > 0))
+            method = combine.METHOD[t]
+            coef = combine.stack_weights(np.array(P), np.array(y), method)
+            comb[t] = combine.stack_predict(coef, _stack_inputs(cur, t))
+            weights[t] = {"method": method, "n_resolved": len(y)}
+            if coef is not None:
+                weights[t]["intercept"] = float(coef[0])
+                weights[t].update(
+                    {k: float(w) for k, w in zip(combine.STACK_INPUTS, coef[1:], strict=True)}
+                )
+        cs, cn = [], []
+        for r, o in past:
+            v = known_outcome(rec, o, h, "launches")
+            if not np.isfinite(v):
+                continue
+            key = (r["origin"], id(r), h, v)
+            if key not in crps_cache:
+                rj = r["h"][h]
+                b = rj["baselines"]["launches"]
+                crps_cache[key] = (
+                    float(scores.crps_ensemble(rj["launch_draws"][None, :], np.array([v]))[0]),
+                    float(
+                        scores.crps_negbinom(
+                            np.array([b["rolling_nb_mean"]]),
+                            np.array([b["rolling_nb_var"]]),
+                            np.array([v]),
+                        )[0]
+                    ),
+                )
+            a, b_ = crps_cache[key]
+            cs.append(a)
+            cn.append(b_)
+        w = combine.count_weight(np.array(cs), np.array(cn))
+        weights["launches"] = {"n_resolved": len(cs), "ensemble": w}
+        b = cur["baselines"]["launches"]
+        cur["count_mix"] = combine.count_mixture(
+            cur["launch_draws"], b["rolling_nb_mean"], b["rolling_nb_var"], w
+        )
+        cur["combined"] = comb
+        cur["weights"] = weights
+
+
+def _stack_inputs(hrec: dict, t: str) -> np.ndarray:
+    b = hrec["baselines"][t]
+    return np.array([hrec["forecast"][t], b["rolling_climatology"], b["markov"]])
 
 
 def _war(records, horizons) -> dict:
@@ -228,64 +391,109 @@ def _war(records, horizons) -> dict:
     return out
 
 
-def score_table(records, horizons, targets, reps: int = 1000, seed: int = 0, step: int = 1) -> dict:
-    """Scores of the model and each baseline per target and horizon, on the same origins."""
+def score_table(
+    records, horizons, targets, reps: int = 1000, seed: int = BOOT_SEED, step: int = 1
+) -> dict:
+    """Scores of the combined forecast, the raw simulator and each baseline per target and
+    horizon, on the same origins; stationary-bootstrap intervals with a mean block of 2h months
+    (in origins), paired (one set of resample indices per target and horizon)."""
     out: dict = {}
     for t in targets:
         out[t] = {}
         for h in horizons:
             rows = [r["h"][h] for r in records if np.isfinite(r["h"][h]["observed"][t])]
-            block = -(-h // max(step, 1))  # block of h months, in origins
+            block = max(1.0, 2.0 * h / max(step, 1))
+            idx = scores.stationary_indices(len(rows), block, reps, [int(seed), h])
             if t in COUNT:
-                out[t][str(h)] = _score_count(rows, block, reps, seed)
+                out[t][str(h)] = _score_count(rows, idx)
             else:
-                out[t][str(h)] = _score_binary(t, rows, block, reps, seed)
+                out[t][str(h)] = _score_binary(t, rows, idx)
+            if rows:
+                out[t][str(h)]["block"] = block
     return out
 
 
-def _score_binary(t, rows, block, reps, seed) -> dict:
+def _score_binary(t, rows, idx) -> dict:
     n = len(rows)
     if n == 0:
         return {"n": 0}
     y = np.array([float(r["observed"][t] > 0) for r in rows])
-    p = {"standoff": np.array([r["forecast"][t] for r in rows])}
-    for b in ("climatology", "persistence"):
+    p = {
+        "standoff": np.array([r["combined"][t] for r in rows]),
+        "standoff_raw": np.array([r["forecast"][t] for r in rows]),
+    }
+    for b in BINARY_BASELINES:
         p[b] = np.array([r["baselines"][t][b] for r in rows])
     bs = {k: scores.brier(v, y) for k, v in p.items()}
     ls = {k: scores.log_score(v, y) for k, v in p.items()}
     return {
         "n": n,
         "events": int(y.sum()),
+        "episodes": scores.episodes(y),
+        "mean_forecast": {k: float(v.mean()) for k, v in p.items()},
         "brier": {k: float(v.mean()) for k, v in bs.items()},
         "log": {k: float(v.mean()) for k, v in ls.items()},
         "skill": {
-            b: scores.skill_interval(bs["standoff"], bs[b], block, reps, seed)
-            for b in ("climatology", "persistence")
+            b: scores.skill_interval(bs["standoff"], bs[b], idx=idx) for b in BINARY_BASELINES
         },
+        "skill_raw": {
+            b: scores.skill_interval(bs["standoff_raw"], bs[b], idx=idx) for b in BINARY_BASELINES
+        },
+        "auc": {k: scores.auc(v, y) for k, v in p.items()},
+        "recalibration": {k: scores.recalibration(v, y) for k, v in p.items()},
         "murphy": {k: scores.murphy(v, y) for k, v in p.items()},
         "log_diff": {
-            b: scores.skill_interval(ls["standoff"], ls[b], block, reps, seed)["mean_diff_interval"]
-            for b in ("climatology", "persistence")
+            b: scores.skill_interval(ls["standoff"], ls[b], idx=idx)["mean_diff_interval"]
+            for b in BINARY_BASELINES
         },
     }
 
 
-def _score_count(rows, block, reps, seed) -> dict:
+def _score_count(rows, idx) -> dict:
     n = len(rows)
     if n == 0:
         return {"n": 0}
     y = np.array([r["observed"]["launches"] for r in rows])
     draws = np.stack([r["launch_draws"] for r in rows])
-    cm = scores.crps_ensemble(draws, y)
-    mean = np.array([r["baselines"]["launches"]["intercept_mean"] for r in rows])
-    var = np.array([r["baselines"]["launches"]["intercept_var"] for r in rows])
-    cb = scores.crps_negbinom(mean, var, y)
+    vals = np.stack([r["count_mix"][0] for r in rows])
+    wts = np.stack([r["count_mix"][1] for r in rows])
+    crps = {
+        "standoff": scores.crps_ensemble(vals, y, weights=wts),
+        "standoff_raw": scores.crps_ensemble(draws, y),
+    }
+    for b in COUNT_BASELINES:
+        mean = np.array([r["baselines"]["launches"][f"{b}_mean"] for r in rows])
+        var = np.array([r["baselines"]["launches"][f"{b}_var"] for r in rows])
+        crps[b] = scores.crps_negbinom(mean, var, y)
     return {
         "n": n,
-        "crps": {"standoff": float(cm.mean()), "intercept": float(cb.mean())},
+        "episodes": scores.episodes(y),
+        "crps": {k: float(v.mean()) for k, v in crps.items()},
         "coverage": {
             "50": float(scores.coverage(draws, y, 0.5).mean()),
             "90": float(scores.coverage(draws, y, 0.9).mean()),
         },
-        "skill": {"intercept": scores.skill_interval(cm, cb, block, reps, seed)},
+        "coverage_combined": {
+            lv: float(
+                np.mean([_in_mix(r["count_mix"], v, q) for r, v in zip(rows, y, strict=True)])
+            )
+            for lv, q in (("50", 0.5), ("90", 0.9))
+        },
+        "ensemble_weight": float(np.mean([r["weights"]["launches"]["ensemble"] for r in rows])),
+        "skill": {
+            b: scores.skill_interval(crps["standoff"], crps[b], idx=idx) for b in COUNT_BASELINES
+        },
+        "skill_raw": {
+            b: scores.skill_interval(crps["standoff_raw"], crps[b], idx=idx)
+            for b in COUNT_BASELINES
+        },
     }
+
+
+def _in_mix(mix, y: float, level: float) -> bool:
+    from standoff.backtest.combine import weighted_quantile
+
+    vals, wts = mix
+    lo = weighted_quantile(vals, wts, (1 - level) / 2)
+    hi = weighted_quantile(vals, wts, (1 + level) / 2)
+    return bool(lo <= y <= hi)

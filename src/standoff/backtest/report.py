@@ -1,7 +1,8 @@
 """The backtest's HTML report and its record in the DuckDB store.
 
-``render_report(result)`` gives a self-contained page: the score table per target (model and
-baselines, skill with its block-bootstrap interval), the count scores, reliability diagrams
+``render_report(result)`` gives a self-contained page: the score table per target (the
+combined forecast, the raw simulator and the baselines, skill with its stationary-bootstrap
+interval, AUC, recalibration slope), the count scores, reliability diagrams
 with the Murphy decomposition, and the score over time. ``store_result`` writes the run to
 the DuckDB store (tables ``backtest_runs``, ``backtest_scores``, ``backtest_forecasts``) with
 the code version, the data version and the seed, so that two versions can be compared.
@@ -62,9 +63,12 @@ def forecast_frame(result: dict) -> pd.DataFrame:
                         "origin": r["origin"],
                         "target": target(t),
                         "h": int(h),
-                        "forecast": v["forecast"][t],
+                        "forecast": v["combined"][t],
                         "climatology": v["baselines"][t]["climatology"],
                         "persistence": v["baselines"][t]["persistence"],
+                        "forecast_raw": v["forecast"][t],
+                        "rolling_climatology": v["baselines"][t]["rolling_climatology"],
+                        "markov": v["baselines"][t]["markov"],
                         "observed": None if not np.isfinite(obs) else float(obs > 0),
                     }
                 )
@@ -80,7 +84,7 @@ def _reliability_chart(ff: pd.DataFrame, h: int, murphy_fn) -> plt.Figure:
             continue
         d = ff[ff["target"].isin([t, target(t)]) & (ff["h"] == h) & ff["observed"].notna()]
         ax.plot([0, 1], [0, 1], color="#999", lw=0.8, ls="--")
-        for col, colour in (("forecast", "#1f3b73"), ("climatology", "#dd8452")):
+        for col, colour in (("forecast", "#1f3b73"), ("rolling_climatology", "#dd8452")):
             m = murphy_fn(d[col].to_numpy(float), d["observed"].to_numpy(float))
             if m.get("n"):
                 pts = pd.DataFrame(m["diagram"])
@@ -89,7 +93,7 @@ def _reliability_chart(ff: pd.DataFrame, h: int, murphy_fn) -> plt.Figure:
                     pts["observed"],
                     marker="o",
                     color=colour,
-                    label="standoff" if col == "forecast" else "climatology",
+                    label="standoff" if col == "forecast" else "rolling climatology",
                 )
         ax.set_title(f"{target(t)} (n={len(d)})", fontsize=9)
         ax.set_xlim(0, 1)
@@ -107,12 +111,12 @@ def _over_time_chart(ff: pd.DataFrame, h: int) -> plt.Figure:
     fig, ax = plt.subplots(figsize=(12, 3.6))
     d = ff[(ff["h"] == h) & ff["observed"].notna()].copy()
     d["bs_model"] = (d["forecast"] - d["observed"]) ** 2
-    d["bs_clim"] = (d["climatology"] - d["observed"]) ** 2
+    d["bs_clim"] = (d["rolling_climatology"] - d["observed"]) ** 2
     g = d.groupby("origin")[["bs_model", "bs_clim"]].mean()
     x = pd.PeriodIndex(g.index, freq="M").to_timestamp()
     roll = g.rolling(24, min_periods=6).mean()
     ax.plot(x, roll["bs_model"], label="standoff", color="#1f3b73")
-    ax.plot(x, roll["bs_clim"], label="climatology", color="#dd8452")
+    ax.plot(x, roll["bs_clim"], label="rolling climatology", color="#dd8452")
     ax.set_ylabel("Brier, mean over targets (24-origin rolling)")
     ax.set_title(f"Score over time ({h}-month binary targets; lower is better)")
     ax.legend(frameon=False)
@@ -135,7 +139,7 @@ def render_report(result: dict) -> str:
             if not s or not s.get("n"):
                 continue
             skill = []
-            for b in ("climatology", "persistence"):
+            for b in BASES:
                 sk = s["skill"][b]
                 lo, hi = sk["skill_interval"]
                 beats = "yes" if lo > 0 else ("no" if hi < 0 else "unclear")
@@ -145,8 +149,11 @@ def render_report(result: dict) -> str:
                     "target": target(t),
                     "n": s["n"],
                     "events": s["events"],
-                    "brier": [s["brier"][m] for m in ("standoff", "climatology", "persistence")],
+                    "episodes": s["episodes"],
+                    "brier": [s["brier"][m] for m in ("standoff", "standoff_raw")],
                     "skill": skill,
+                    "auc": [s["auc"][m] for m in ("standoff", "standoff_raw")],
+                    "slope": [s["recalibration"][m]["slope"] for m in ("standoff", "standoff_raw")],
                     "murphy": s.get("murphy", {}).get("standoff"),
                 }
             )
@@ -155,7 +162,17 @@ def render_report(result: dict) -> str:
         if c and c.get("n"):
             sk = c["skill"]["intercept"]
             lo, hi = sk["skill_interval"]
-            count = {**c, "skill": sk["skill"], "lo": lo, "hi": hi}
+            sr = c["skill"]["rolling_nb"]
+            lo2, hi2 = sr["skill_interval"]
+            count = {
+                **c,
+                "skill": sk["skill"],
+                "lo": lo,
+                "hi": hi,
+                "skill_rnb": sr["skill"],
+                "lo_rnb": lo2,
+                "hi_rnb": hi2,
+            }
         horizons.append(
             {
                 "h": h,
@@ -169,8 +186,21 @@ def render_report(result: dict) -> str:
             }
         )
     return render(
-        "backtest_report.html", title="standoff track record", r=result, horizons=horizons
+        "backtest_report.html",
+        title="standoff track record",
+        r=result,
+        horizons=horizons,
+        bases=[BASE_LABELS[b] for b in BASES],
     )
+
+
+BASES = ("climatology", "rolling_climatology", "markov", "persistence")
+BASE_LABELS = {
+    "climatology": "climatology",
+    "rolling_climatology": "rolling climatology",
+    "markov": "Markov persistence",
+    "persistence": "persistence",
+}
 
 
 def write_report(result: dict, path: str | Path) -> Path:
@@ -274,7 +304,7 @@ def latest_run_section(history, report_link: str | None = None, db: Path | None 
         metric = "crps" if t == "launches" else "brier"
         val = d[d["metric"] == metric].set_index("model")["value"]
         sk = d[d["metric"] == "skill"].set_index("model")["value"]
-        base = "intercept" if t == "launches" else "climatology"
+        base = "rolling_nb" if t == "launches" else "rolling_climatology"
         rows.append(
             {
                 "target": target(t),
@@ -282,7 +312,7 @@ def latest_run_section(history, report_link: str | None = None, db: Path | None 
                 "standoff": val.get("standoff", float("nan")),
                 "baseline": val.get(base, float("nan")),
                 "skill_base": sk.get("skill_vs_" + base),
-                "skill_persistence": sk.get("skill_vs_persistence"),
+                "skill_persistence": sk.get("skill_vs_markov"),
             }
         )
     run_info = {

@@ -12,7 +12,7 @@ class BacktestResult(dict):
     """``backtest(...)``'s result. Still a ``dict`` (``res["scores"]["nuclear"]["12"]``);
     ``.table`` is the score table as a DataFrame, one row per target, horizon and baseline:
     n, the score used (Brier or CRPS), standoff's score, the baseline's, the skill
-    ``1 - standoff/baseline`` and its block-bootstrap interval. ``summary()`` prints what
+    ``1 - standoff/baseline`` and its stationary-bootstrap interval. ``summary()`` prints what
     ``standoff backtest`` prints."""
 
     @property

@@ -1,4 +1,5 @@
-"""Proper scores (via ``scoringrules``), interval coverage and the block bootstrap.
+"""Proper scores (via ``scoringrules``), interval coverage, discrimination (AUC), the
+recalibration slope and the stationary bootstrap (``arch``).
 
 Log scores need probabilities strictly inside (0, 1): every probability is clipped to
 ``[EPS, 1 - EPS]`` before the log score (a persistence forecast of 0 or 1 that turns out wrong
@@ -24,9 +25,16 @@ def log_score(p: np.ndarray, y: np.ndarray, eps: float = EPS) -> np.ndarray:
     return np.asarray(sr.log_score(np.asarray(y, float), q), float)
 
 
-def crps_ensemble(draws: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """Per-forecast CRPS of an ensemble ``draws`` (n_forecasts, members) for outcomes ``y``."""
-    return np.asarray(sr.crps_ensemble(np.asarray(y, float), np.asarray(draws, float)), float)
+def crps_ensemble(
+    draws: np.ndarray, y: np.ndarray, weights: np.ndarray | None = None
+) -> np.ndarray:
+    """Per-forecast CRPS of an ensemble ``draws`` (n_forecasts, members) for outcomes ``y``
+    (members weighted by ``weights`` if given: a mixture)."""
+    d = np.asarray(draws, float)
+    if weights is None:
+        return np.asarray(sr.crps_ensemble(np.asarray(y, float), d), float)
+    w = np.broadcast_to(np.asarray(weights, float), d.shape)
+    return np.asarray(sr.crps_ensemble(np.asarray(y, float), d, ens_w=w), float)
 
 
 def crps_negbinom(mean: np.ndarray, var: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -51,25 +59,32 @@ def coverage(draws: np.ndarray, y: np.ndarray, level: float) -> np.ndarray:
     return (y >= lo) & (y <= hi)
 
 
-def block_bootstrap_indices(n: int, block: int, reps: int, rng: np.random.Generator) -> np.ndarray:
-    """Moving-block bootstrap resamples of ``range(n)``: array (reps, n)."""
-    block = int(max(1, min(block, n)))
-    nb = -(-n // block)
-    starts = rng.integers(0, n - block + 1, size=(reps, nb))
-    idx = (starts[:, :, None] + np.arange(block)[None, None, :]).reshape(reps, -1)
-    return idx[:, :n]
+def stationary_indices(n: int, block: float, reps: int, seed) -> np.ndarray:
+    """Stationary-bootstrap resamples of ``range(n)`` (Politis & Romano 1994, JASA 89(428)):
+    blocks of geometric length with mean ``block``, wrapping around; array (reps, n). Drawn
+    with ``arch.bootstrap.StationaryBootstrap`` from its own seed."""
+    from arch.bootstrap import StationaryBootstrap
+
+    if n == 0:
+        return np.zeros((reps, 0), int)
+    bs = StationaryBootstrap(
+        float(max(1.0, min(block, n))), np.arange(n), seed=np.random.default_rng(seed)
+    )
+    return np.stack([data[0][0] for data in bs.bootstrap(reps)])
 
 
 def skill_interval(
     model: np.ndarray,
     base: np.ndarray,
-    block: int,
+    block: float | None = None,
     reps: int = 1000,
     seed: int = 0,
     level: float = 0.9,
+    idx: np.ndarray | None = None,
 ) -> dict:
-    """Skill ``1 - mean(model)/mean(base)`` and mean difference ``base - model`` with block
-    bootstrap intervals over origins (origins in time order; ``block`` in origins)."""
+    """Skill ``1 - mean(model)/mean(base)`` and mean difference ``base - model`` with
+    stationary-bootstrap intervals over origins (origins in time order; mean block ``block`` in
+    origins, or the resample indices ``idx`` (reps, n) shared by paired comparisons)."""
     model = np.asarray(model, float)
     base = np.asarray(base, float)
     n = len(model)
@@ -78,7 +93,8 @@ def skill_interval(
     mb = float(base.mean())
     skill = float(1 - model.mean() / mb) if mb > 0 else float("nan")
     diff = float((base - model).mean())
-    idx = block_bootstrap_indices(n, block, reps, np.random.default_rng(seed))
+    if idx is None:
+        idx = stationary_indices(n, block or 1, reps, seed)
     bm, bb = model[idx].mean(axis=1), base[idx].mean(axis=1)
     with np.errstate(divide="ignore", invalid="ignore"):
         bs = np.where(bb > 0, 1 - bm / bb, np.nan)
@@ -97,6 +113,47 @@ def skill_interval(
         "mean_diff_interval": [d_lo, d_hi],
         "level": level,
     }
+
+
+def auc(p: np.ndarray, y: np.ndarray) -> float:
+    """Area under the ROC curve, the Mann-Whitney U statistic over n1 n0 (ties count 1/2);
+    NaN when only one class occurs."""
+    p, y = np.asarray(p, float), np.asarray(y, float) > 0
+    n1, n0 = int(y.sum()), int((~y).sum())
+    if n1 == 0 or n0 == 0:
+        return float("nan")
+    from scipy.stats import mannwhitneyu
+
+    return float(mannwhitneyu(p[y], p[~y]).statistic / (n1 * n0))
+
+
+def recalibration(p: np.ndarray, y: np.ndarray, eps: float = EPS) -> dict:
+    """Logistic recalibration ``logit P(y) = a + b logit(p)`` (Cox 1958, Biometrika 45): slope b
+    (1 = well calibrated, < 1 over-confident, <= 0 no or reversed signal) and intercept a, by
+    maximum likelihood (statsmodels); NaN when it cannot be estimated."""
+    import warnings
+
+    import statsmodels.api as sm
+    from scipy import special
+
+    p, y = np.asarray(p, float), np.asarray(y, float)
+    z = special.logit(np.clip(p, eps, 1 - eps))
+    if len(y) < 3 or y.min() == y.max() or np.ptp(z) == 0:
+        return {"slope": float("nan"), "intercept": float("nan")}
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            res = sm.GLM(y, sm.add_constant(z), family=sm.families.Binomial()).fit()
+        a, b = (float(v) for v in res.params)
+    except (ValueError, np.linalg.LinAlgError, FloatingPointError):
+        return {"slope": float("nan"), "intercept": float("nan")}
+    return {"slope": b, "intercept": a}
+
+
+def episodes(y: np.ndarray) -> int:
+    """Independent episodes: runs of consecutive positive outcomes in the origin sequence."""
+    y = np.asarray(y, float) > 0
+    return int(np.sum(y & ~np.r_[False, y[:-1]]))
 
 
 def murphy(p: np.ndarray, y: np.ndarray, bins: int = 10) -> dict:

@@ -26,6 +26,11 @@ SEED = typer.Option(
     None, "--seed", help="Random seed: same seed, same output (default: random, reported)."
 )
 JSON = typer.Option(False, "--json", help="Machine-readable JSON on stdout.")
+RAW = typer.Option(
+    False,
+    "--raw",
+    help="The simulator alone (default: combined with fair baselines, weights from its track record).",
+)
 
 
 def _pct(p: float) -> str:
@@ -42,11 +47,15 @@ def forecast(
     horizon: int = HORIZON,
     paths: int = PATHS,
     seed: int = SEED,
+    raw: bool = RAW,
     json_out: bool = JSON,
     fmt: str = FORMAT,
 ) -> None:
-    """Probabilities of each event within 3, 6, 12, 24 months and the horizon; launch quantiles;
-    the war probability beside the crisis games' (what each is conditional on).
+    """Probabilities of each event within 1, 3, 6, 12, 24 months and the horizon; launch
+    quantiles; the war probability beside the crisis games' (what each is conditional on).
+
+    The probabilities are the combined forecast (simulator stacked with the rolling climatology
+    and a Markov chain, weights from its resolved track record); --raw gives the simulator alone.
 
     Example: standoff forecast --as-of 2018-01-01 --horizon 24 --paths 20000 --seed 1 --json
     """
@@ -57,7 +66,7 @@ def forecast(
     if scenario is not None and as_of is not None:
         raise UsageError("--as-of: give either --scenario or --as-of, not both")
     scn = load_scenario(scenario or "korea-now") if as_of is None else None
-    res = run(state(ctx).history(), scn, as_of, policy, horizon, paths, seed)
+    res = run(state(ctx).history(), scn, as_of, policy, horizon, paths, seed, raw=raw)
     war = res.war_risk()
     if fmt == "json":
         emit_json({**res, "war_risk": war.to_dict(orient="records")})
@@ -76,7 +85,10 @@ def render_forecast(out: dict, war=None) -> None:
     for note in out["notes"]:
         console.print(f"  note: {note}", markup=False)
     ks = [k for k in out["events"]["war"] if k != "label"]
-    t = Table(title="Probability of at least one event within k months (± Monte Carlo s.e.)")
+    kind = "simulator alone" if out.get("raw") else "combined forecast"
+    t = Table(
+        title=f"Probability of at least one event within k months, {kind} (± Monte Carlo s.e.)"
+    )
     t.add_column("event")
     for k in ks:
         t.add_column(f"{k} mo", justify="right")
@@ -94,6 +106,14 @@ def render_forecast(out: dict, war=None) -> None:
             *[f"{r[q]:.0f}" for q in ("q05", "q25", "q50", "q75", "q95")],
         )
     console.print(t)
+    lc = out.get("launches_combined")
+    if lc:
+        console.print(
+            f"Missiles in the first {lc['months']} months, combined (ensemble weight "
+            f"{lc['ensemble_weight']:.2f}): mean {lc['mean']:.1f}, median {lc['q50']:.0f}, "
+            f"90% interval {lc['q05']:.0f}-{lc['q95']:.0f}",
+            markup=False,
+        )
     o = out["outcomes_at_horizon"]
     console.print(
         "At the horizon: " + ", ".join(f"{k} {_pct(v['p']).strip()}" for k, v in o.items()),
@@ -134,10 +154,14 @@ def compare(
     horizon: int = HORIZON,
     paths: int = PATHS,
     seed: int = SEED,
+    raw: bool = RAW,
     json_out: bool = JSON,
     fmt: str = FORMAT,
 ) -> None:
     """Compare policies side by side on common random numbers, with paired differences.
+
+    Probabilities are combined forecasts (the status quo's combination weights applied to each
+    policy); --raw compares the simulators alone.
 
     Example: standoff compare --scenario korea-now --policies status-quo,maximum-pressure,phased-relief --json
     """
@@ -147,7 +171,7 @@ def compare(
     fmt = output_format(fmt, json_out)
     scn = load_scenario(scenario)
     ids = [p.strip() for p in policies.split(",") if p.strip()]
-    out = run(state(ctx).history(), scn, ids, horizon, paths, seed)
+    out = run(state(ctx).history(), scn, ids, horizon, paths, seed, raw=raw)
     if fmt == "json":
         emit_json(out)
     elif fmt == "csv":

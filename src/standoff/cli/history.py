@@ -18,7 +18,7 @@ from standoff.cli._common import (
     state,
     write_csv,
 )
-from standoff.labels import LABELS
+from standoff.labels import COLUMNS
 
 app = typer.Typer(
     help="The sourced history: summaries, timelines, charts, claims, SQL, export.",
@@ -84,9 +84,9 @@ def render_summary(out: dict, by: str | None, fmt: str) -> None:
             f"UNSC resolutions adopted {out['resolutions_adopted']} (+{out['vetoed_drafts']} vetoed drafts), "
             f"summits {out['summits']}, agreements {out['agreements']}"
         )
-        print_table(rows, "Coverage", labels=LABELS)
+        print_table(rows, "Coverage", labels=COLUMNS)
         return
-    print_table(rows, labels=LABELS)
+    print_table(rows, labels=COLUMNS)
     console.print(f"total missiles: {out['total']}")
 
 

@@ -68,10 +68,6 @@ def _root(
     ),
 ) -> None:
     """standoff: sourced history, scenarios, models and forecasts of nuclear standoffs."""
-    if db is not None and (db.is_dir() or db.name in ("", ".", "..")):
-        from standoff.errors import UsageError
-
-        raise UsageError(f"--db: expected a DuckDB file, got the directory {str(db)!r}")
     ctx.obj = State(db=db, history_dir=history)
     if progress is not None:
         from standoff.progress import configure

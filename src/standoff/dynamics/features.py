@@ -43,7 +43,12 @@ TENSION_WEIGHTS = {
 }
 
 #: covariates of each component (all dated before the month they explain, except the
-#: same-month DPRK tests in the UNSC-response component, drawn first within a month)
+#: same-month DPRK tests in the UNSC-response component, drawn first within a month). Each
+#: hazard's duration term (``rec<tau>_<event>``, or none) and its slope prior sd below were
+#: chosen by nested validation on 2000-2012 only and are frozen (:mod:`.validate`); the
+#: retired log-duration terms (``dur_<event>``) made events "overdue" after long gaps.
+#: A covariate is any column of ``model.state_design`` or an exogenous path given to the
+#: simulator: to add one, add its name here.
 COMPONENTS: dict[str, tuple[str, ...]] = {
     "launches": (
         "const",
@@ -55,9 +60,9 @@ COMPONENTS: dict[str, tuple[str, ...]] = {
         "sanc_level",
         "ex_suspended",
     ),
-    "icbm": ("const", "kju", "l12", "agreement", "dur_icbm", "moratorium"),
-    "nuclear": ("const", "kju", "agreement", "dur_nuclear", "moratorium"),
-    "resolution": ("const", "nuc_now", "icbm_now", "dur_resolution"),
+    "icbm": ("const", "kju", "l12", "agreement", "moratorium"),
+    "nuclear": ("const", "kju", "agreement", "rec24_nuclear", "moratorium"),
+    "resolution": ("const", "nuc_now", "icbm_now", "rec6_resolution"),
     "talks": (
         "const",
         "talks_recent",
@@ -67,11 +72,20 @@ COMPONENTS: dict[str, tuple[str, ...]] = {
         "sanc_recent",
         "kju",
         "ex_suspended",
-        "dur_talks",
+        "rec6_talks",
     ),
-    "summit": ("const", "talks_recent", "kju", "tension", "dur_summit"),
-    "agreement_sign": ("const", "talks_recent", "summit_recent", "dur_agree"),
+    "summit": ("const", "talks_recent", "kju", "tension", "rec24_summit"),
+    "agreement_sign": ("const", "talks_recent", "summit_recent", "rec6_agree"),
     "agreement_collapse": ("const", "tension", "l1"),
+}
+#: slope prior sd per logistic hazard (frozen with the duration forms; default 1.0)
+PRIOR_SD_SLOPE_BY_COMPONENT: dict[str, float] = {
+    "icbm": 0.5,
+    "nuclear": 2.5,
+    "resolution": 2.5,
+    "talks": 0.5,
+    "summit": 1.0,
+    "agreement_sign": 1.0,
 }
 
 
@@ -185,8 +199,32 @@ def months_since(events: np.ndarray) -> np.ndarray:
 
 def duration_covariate(since: np.ndarray) -> np.ndarray:
     """log(1 + months since the last event), capped at DUR_CAP [duration dependence of the
-    hazard; project formalisation]."""
+    hazard; project formalisation]. Kept for the validation that retired it: with a negative
+    coefficient it makes an event look "overdue" as the gap grows (``dynamics.validate``)."""
     return np.log1p(np.minimum(since, DUR_CAP))
+
+
+#: decay constants (months) of the recency covariates ``rec<TAU>_<event>``
+RECENCY_TAUS = (6, 24)
+
+
+def recency_covariate(since: np.ndarray, tau: float) -> np.ndarray:
+    """exp(-(months since the last event - 1) / tau): 1 the month after an event, decaying to 0
+    [project formalisation]. Bounded in [0, 1] and flat after long gaps, so the hazard tends to
+    its baseline however long the gap: no event becomes "overdue" with time."""
+    return np.exp(-(np.asarray(since, float) - 1.0) / tau)
+
+
+def history_covariates(since: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Every duration and recency covariate from months-since arrays keyed by state column
+    (the same function serves :func:`design` and the simulator)."""
+    out = {}
+    for name, col in DURATIONS.items():
+        s = since[col]
+        out[name] = duration_covariate(s)
+        for tau in RECENCY_TAUS:
+            out[f"rec{tau}_{name[4:]}"] = recency_covariate(s, tau)
+    return out
 
 
 def design(st: pd.DataFrame) -> pd.DataFrame:
@@ -214,6 +252,7 @@ def design(st: pd.DataFrame) -> pd.DataFrame:
             "icbm_now": ((st["icbm"] + lag("icbm").fillna(0)) > 0).astype(float),
         }
     )
-    for name, col in DURATIONS.items():
-        x[name] = duration_covariate(months_since(st[col].to_numpy(float)))
+    since = {col: months_since(st[col].to_numpy(float)) for col in set(DURATIONS.values())}
+    for name, v in history_covariates(since).items():
+        x[name] = v
     return x

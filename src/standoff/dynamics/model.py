@@ -34,7 +34,12 @@ import pandas as pd
 
 from standoff._dates import parse_cut
 from standoff.dynamics.estimate import Fit, fit_logit, fit_negbin
-from standoff.dynamics.features import COMPONENTS, design, monthly_state
+from standoff.dynamics.features import (
+    COMPONENTS,
+    PRIOR_SD_SLOPE_BY_COMPONENT,
+    design,
+    monthly_state,
+)
 from standoff.dynamics.war import PRIOR_MEAN, PRIOR_WEIGHT, WarPrior, war_prior
 from standoff.errors import UsageError
 from standoff.history.core import History
@@ -97,8 +102,20 @@ class FittedModel:
         return rows
 
 
-def _xy(st: pd.DataFrame, x: pd.DataFrame, name: str, mask: np.ndarray):
-    cols = RESOLUTION_COVARIATES if name == "resolution" else COMPONENTS[name]
+def component_covariates(name: str, spec: dict[str, tuple[str, ...]] | None = None):
+    """Covariate names of component ``name`` under ``spec`` (default :data:`COMPONENTS`)."""
+    cols = tuple((spec or COMPONENTS)[name])
+    return (*cols, "veto_era") if name == "resolution" else cols
+
+
+def _xy(
+    st: pd.DataFrame,
+    x: pd.DataFrame,
+    name: str,
+    mask: np.ndarray,
+    spec: dict[str, tuple[str, ...]] | None = None,
+):
+    cols = component_covariates(name, spec)
     target = {
         "launches": "launches",
         "icbm": "icbm",
@@ -127,12 +144,27 @@ def state_design(st: pd.DataFrame) -> pd.DataFrame:
     return x
 
 
-def fit_components(st: pd.DataFrame, x: pd.DataFrame, mask: np.ndarray) -> dict[str, Fit]:
-    """Fit every component on the months selected by ``mask``."""
+def fit_components(
+    st: pd.DataFrame,
+    x: pd.DataFrame,
+    mask: np.ndarray,
+    spec: dict[str, tuple[str, ...]] | None = None,
+    prior_sd_slope: float | None = None,
+) -> dict[str, Fit]:
+    """Fit every component on the months selected by ``mask``.
+
+    ``spec`` maps each component to its covariate names (default :data:`COMPONENTS`): a
+    covariate is any column of ``x`` (:func:`state_design`, plus exogenous columns added to
+    it); the simulator builds each hazard from the fitted ``Fit.names``.
+    """
     comps: dict[str, Fit] = {}
     for name in COMPONENTS:
-        X, y, cols = _xy(st, x, name, mask)
-        comps[name] = fit_negbin(X, y, cols) if name == "launches" else fit_logit(X, y, cols)
+        X, y, cols = _xy(st, x, name, mask, spec)
+        if name == "launches":
+            comps[name] = fit_negbin(X, y, cols)
+        else:
+            sd = prior_sd_slope or PRIOR_SD_SLOPE_BY_COMPONENT.get(name)
+            comps[name] = fit_logit(X, y, cols, sd)
     return comps
 
 

@@ -35,8 +35,8 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
-from standoff.dynamics.features import COMPONENTS, DECAY, TENSION_WEIGHTS, duration_covariate
-from standoff.dynamics.model import RESOLUTION_COVARIATES, FittedModel
+from standoff.dynamics.features import DECAY, TENSION_WEIGHTS, history_covariates
+from standoff.dynamics.model import FittedModel
 from standoff.errors import UsageError
 from standoff.progress import track
 from standoff.scenario.policy import STATUS_QUO, TARGETS, Policy
@@ -101,7 +101,10 @@ class Simulation:
         return len(self.months)
 
     def within(self, event: str, h: int) -> np.ndarray:
-        """Per path: did ``event`` happen in forecast months 1..h?"""
+        """Per path: did ``event`` happen in forecast months 1..h? (``launch``: at least one
+        missile launched.)"""
+        if event == "launch":
+            return (self.launches[: min(h, self.horizon)] > 0).any(axis=0)
         if event not in self.events:
             raise UsageError(f"event: unknown {event!r} (expected one of {', '.join(self.events)})")
         if not 1 <= int(h) <= self.horizon:
@@ -147,6 +150,40 @@ class Simulation:
         return out
 
 
+def _exog_paths(exog, gap: int, H: int) -> dict[str, np.ndarray]:
+    """Exogenous covariate paths over the nowcast and forecast months (length gap + H)."""
+    out = {}
+    for name, v in (exog or {}).items():
+        a = np.asarray(v, float).ravel()
+        if len(a) == H and gap:
+            a = np.r_[np.full(gap, np.nan), a]  # forecast months only: nowcast from the state
+        if len(a) != gap + H or not np.all(np.isfinite(a[gap:])):
+            raise UsageError(
+                f"exog: {name!r} needs {H} finite values (one per forecast month), got {len(v)}"
+            )
+        out[name] = a
+    return out
+
+
+def _state_value(model: FittedModel, name: str, step: int) -> float:
+    """Covariate ``name`` in nowcast month ``step`` from the model's recorded state."""
+    from standoff.dynamics.model import state_design
+
+    x = state_design(model.state)
+    if name not in x:
+        raise UsageError(f"exog: {name!r} has no value for the nowcast months; give them too")
+    return float(x[name].iloc[model.start_index + 1 + step])
+
+
+def _covariate(cov: dict[str, np.ndarray], name: str, component: str) -> np.ndarray:
+    v = cov.get(name)
+    if v is None:
+        raise UsageError(
+            f"covariate {name!r} of the {component} hazard is neither simulated nor given in exog"
+        )
+    return v
+
+
 def _hazard_shift(
     policy: Policy, target: str, month: int, n: int, cond: dict[str, np.ndarray]
 ) -> np.ndarray:
@@ -164,8 +201,16 @@ def simulate(
     n_paths: int = 10_000,
     horizon_months: int = 24,
     seed: int | np.random.SeedSequence | np.random.Generator | None = None,
+    exog: dict[str, np.ndarray] | None = None,
 ) -> Simulation:
-    """Simulate ``n_paths`` paths for ``horizon_months`` months after the as-of month."""
+    """Simulate ``n_paths`` paths for ``horizon_months`` months after the as-of month.
+
+    ``exog`` gives exogenous covariates known at the origin (e.g. a scheduled summit or the
+    exercise calendar): name -> values for the ``horizon_months`` forecast months, or for the
+    nowcast months followed by the forecast months; the same for every path. Each hazard is
+    built from its fitted covariate names (``Fit.names``), looked up first in ``exog`` and then
+    among the simulated state's covariates; a name found in neither is an error.
+    """
     if not isinstance(n_paths, (int, np.integer)) or n_paths < 2:
         raise UsageError(f"--paths: expected an integer >= 2, got {n_paths!r}")
     if not isinstance(horizon_months, (int, np.integer)) or not 1 <= horizon_months <= 600:
@@ -174,6 +219,9 @@ def simulate(
         )
     policy = policy or STATUS_QUO
     n = int(n_paths)
+    gap = len(model.nowcast_months)
+    H = int(horizon_months)
+    ex_paths = _exog_paths(exog, gap, H)
     r = _rngs(seed)
     comps = model.components
     B = {name: fit.draw(r["coef"], n) for name, fit in comps.items()}
@@ -216,8 +264,6 @@ def simulate(
     prov_other = float(np.nanmean(recent["provocation_other"].to_numpy(float)))
     war = np.zeros(n, bool)
 
-    gap = len(model.nowcast_months)
-    H = int(horizon_months)
     rec = {e: np.zeros((H, n), np.uint8) for e in EVENTS}
     rec_la = np.zeros((H, n), np.int32)
     rec_t = np.zeros((H, n), np.float32)
@@ -226,8 +272,7 @@ def simulate(
     fixed = model.nowcast_fixed
 
     def eta(name: str, cov: dict[str, np.ndarray]) -> np.ndarray:
-        cols = RESOLUTION_COVARIATES if name == "resolution" else COMPONENTS[name]
-        X = np.column_stack([cov[c] for c in cols])
+        X = np.column_stack([_covariate(cov, c, name) for c in comps[name].names])
         return np.einsum("nk,nk->n", X, B[name])
 
     def bern(stream: str, logit: np.ndarray) -> np.ndarray:
@@ -250,20 +295,29 @@ def simulate(
             "sanc_recent": (since_res <= 6).astype(float),
             "sanc_level": sindex / 100.0,
             "veto_era": np.full(n, veto_era),
-            "dur_nuclear": duration_covariate(since_nuc),
-            "dur_icbm": duration_covariate(since_icbm),
-            "dur_resolution": duration_covariate(since_unsc),
-            "dur_talks": duration_covariate(since_talks),
-            "dur_summit": duration_covariate(since_summit),
-            "dur_agree": duration_covariate(since_sign),
+            **history_covariates(
+                {
+                    "nuclear": since_nuc,
+                    "icbm": since_icbm,
+                    "resolution": since_unsc,
+                    "talks": since_talks,
+                    "summit": since_summit,
+                    "agreement_signed": since_sign,
+                }
+            ),
         }
-        ex = ex0
+        for name, path in ex_paths.items():
+            v = path[step]
+            if not np.isfinite(v):  # a nowcast month: the value recorded in the state
+                v = _state_value(model, name, step)
+            cov[name] = np.full(n, v)
+        ex = float(cov["ex_suspended"][0]) if "ex_suspended" in ex_paths else ex0
         if not nowcast:
             for iv in policy.interventions:
                 if iv.kind == "exercises" and iv.active(month):
                     ex = 1.0 if iv.suspend else 0.0
         cov["ex_suspended"] = np.full(n, ex)
-        mo = mor
+        mo = float(cov["moratorium"][0]) if "moratorium" in ex_paths else mor
         if not nowcast:
             for iv in policy.interventions:
                 if iv.kind == "moratorium" and iv.active(month):

@@ -74,7 +74,8 @@ class ForecastResult(dict):
         return war_risk_table(self, self.scenario)
 
     def prob(self, event: str, months: int) -> tuple[float, float]:
-        """Probability of ``event`` within ``months`` and its s.e. (ValueError beyond the run)."""
+        """The simulator's probability of ``event`` within ``months`` and its Monte Carlo s.e.
+        (ValueError beyond the run); the combined forecast is in ``self["events"]``."""
         return self.simulation.prob(event, months)
 
     def summary(self, *, war_risk: bool = True) -> None:
@@ -150,18 +151,20 @@ def forecast(
     horizon: int = 24,
     paths: int = 10_000,
     seed: int | None = None,
+    raw: bool = False,
 ) -> ForecastResult:
     """Fit as of the scenario's (or the given) date, simulate one policy: a
     :class:`ForecastResult` (``.table`` DataFrame, ``summary()``, ``prob(event, months)``).
 
-    ``scenario`` is a :class:`~standoff.scenario.Scenario` or a bundled name / YAML path."""
+    ``scenario`` is a :class:`~standoff.scenario.Scenario` or a bundled name / YAML path.
+    Probabilities are the combined forecast unless ``raw`` (the simulator alone)."""
     from standoff.forecast.summary import run_forecast
 
     if isinstance(scenario, str):
         from standoff.scenario import load_scenario
 
         scenario = load_scenario(scenario)
-    out, sim, model = run_forecast(history, scenario, as_of, policy, horizon, paths, seed)
+    out, sim, model = run_forecast(history, scenario, as_of, policy, horizon, paths, seed, raw=raw)
     if scenario is not None:
         out = {"scenario": scenario.name, **out}
     return ForecastResult(out, sim, model, scenario)
@@ -174,9 +177,11 @@ def compare(
     horizon: int = 24,
     paths: int = 10_000,
     seed: int | None = None,
+    raw: bool = False,
 ) -> Comparison:
     """Policies side by side on common random numbers: a :class:`Comparison`
-    (``.table`` DataFrame with paired differences vs the first policy, ``summary()``)."""
+    (``.table`` DataFrame with paired differences vs the first policy, ``summary()``);
+    combined forecasts unless ``raw``."""
     from standoff.forecast.summary import compare_policies
 
     if isinstance(scenario, str):
@@ -185,5 +190,5 @@ def compare(
         scenario = load_scenario(scenario)
     if isinstance(policies, str):
         policies = [p.strip() for p in policies.split(",") if p.strip()]
-    out, sims = compare_policies(history, scenario, list(policies), horizon, paths, seed)
+    out, sims = compare_policies(history, scenario, list(policies), horizon, paths, seed, raw=raw)
     return Comparison(out, sims)

@@ -21,8 +21,10 @@ from standoff.limits import check_seed, check_simulation
 from standoff.scenario import Scenario
 from standoff.scenario.policy import STATUS_QUO, Policy
 
-HORIZONS = (3, 6, 12, 24)
-EVENT_LABELS = {e: label(e) for e in EVENTS}  # words from the one label map
+HORIZONS = (1, 3, 6, 12, 24)
+#: the events reported: at least one missile launch, then the simulator's events
+REPORTED = ("launch", *EVENTS)
+EVENT_LABELS = {e: label(e) for e in REPORTED}  # words from the one label map
 
 
 def _horizons(h: int) -> list[int]:
@@ -32,7 +34,7 @@ def _horizons(h: int) -> list[int]:
 def summarise(sim: Simulation, model: FittedModel | None = None) -> dict:
     """JSON-ready summary of a simulation."""
     events = {}
-    for e in EVENTS:
+    for e in REPORTED:
         events[e] = {"label": EVENT_LABELS[e]}
         for k in _horizons(sim.horizon):
             p, se = sim.prob(e, k)
@@ -71,8 +73,15 @@ def run_forecast(
     horizon: int = 24,
     paths: int = 10_000,
     seed: int | None = None,
+    raw: bool = False,
+    progress=None,
 ) -> tuple[dict, Simulation, FittedModel]:
-    """Fit as of the scenario's (or the given) date, simulate one policy, summarise."""
+    """Fit as of the scenario's (or the given) date, simulate one policy, summarise.
+
+    By default the probabilities are the combined forecast (:mod:`.combined`: the simulator
+    stacked with fair baselines, the simulator's own value kept as ``raw``); ``raw=True``
+    reports the simulator alone.
+    """
     check_seed(seed)
     check_simulation(paths, horizon)  # bounds and the memory budget, before any work
     model = _model(history, scenario, as_of)
@@ -80,7 +89,22 @@ def run_forecast(
     if seed is None:
         seed = int(np.random.SeedSequence().entropy % 2**32)  # recorded, so the run can be repeated
     sim = simulate(model, pol, paths, horizon, seed)
-    return summarise(sim, model), sim, model
+    out = summarise(sim, model)
+    if not raw:
+        from standoff.forecast.combined import apply, combiner
+
+        out = apply(out, combiner(history, model, sim, progress))
+    out["raw"] = raw
+    return out, sim, model
+
+
+def _summary(sim: Simulation, cmb) -> dict:
+    out = summarise(sim)
+    if cmb is not None:
+        from standoff.forecast.combined import apply
+
+        out = apply(out, cmb)
+    return out
 
 
 def _policy(scenario: Scenario | None, policy_id: str) -> Policy:
@@ -100,8 +124,16 @@ def compare_policies(
     horizon: int = 24,
     paths: int = 10_000,
     seed: int | None = None,
+    raw: bool = False,
+    progress=None,
 ) -> tuple[dict, dict[str, Simulation]]:
-    """Simulate several policies on common random numbers; differences vs the first."""
+    """Simulate several policies on common random numbers; differences vs the first.
+
+    By default every policy's probabilities go through the combination fitted for the status
+    quo's track record (:mod:`.combined`; the baselines do not depend on the policy, so a
+    policy moves the combined forecast through the simulator's weight); ``raw=True`` compares
+    the simulators alone.
+    """
     if len(policies) < 1:
         raise UsageError("--policies: expected at least one policy id")
     if len(set(policies)) != len(policies):
@@ -114,6 +146,12 @@ def compare_policies(
         seed = int(np.random.SeedSequence().entropy % 2**32)  # recorded, so the run can be repeated
     sims = {p.id: simulate(model, p, paths, horizon, seed) for p in pols}
     base = sims[pols[0].id]
+    cmb = None
+    if not raw:
+        from standoff.forecast.combined import combiner
+
+        ref = sims.get(STATUS_QUO.id) or simulate(model, STATUS_QUO, paths, horizon, seed)
+        cmb = combiner(history, model, ref, progress)
     out = {
         "scenario": scenario.name,
         "as_of": base.as_of,
@@ -121,22 +159,26 @@ def compare_policies(
         "paths": paths,
         "seed": seed,
         "baseline": pols[0].id,
-        "policies": {pid: summarise(s) for pid, s in sims.items()},
+        "policies": {pid: _summary(s, cmb) for pid, s in sims.items()},
         "differences": {},
         "notes": base.notes,
+        "raw": raw,
     }
     for pid, s in sims.items():
         if pid == base.policy:
             continue
         diff = {}
-        for e in EVENTS:
+        for e in REPORTED:
             diff[e] = {}
             for k in _horizons(horizon):
-                d = s.within(e, k).astype(float) - base.within(e, k).astype(float)
-                diff[e][str(k)] = {
-                    "diff": round(float(d.mean()), 6),
-                    "se": round(float(d.std(ddof=1) / np.sqrt(len(d))), 6),
-                }
+                xa, xb = s.within(e, k).astype(float), base.within(e, k).astype(float)
+                d = xa - xb
+                dm, dse = float(d.mean()), float(d.std(ddof=1) / np.sqrt(len(d)))
+                ra = cmb.prob(e, k, float(xa.mean())) if cmb is not None else None
+                rb = cmb.prob(e, k, float(xb.mean())) if cmb is not None else None
+                if ra is not None and rb is not None:  # combined: delta method on the pair
+                    dm, dse = ra[0] - rb[0], 0.5 * abs(ra[1] + rb[1]) * dse
+                diff[e][str(k)] = {"diff": round(dm, 6), "se": round(dse, 6)}
         la = s.launches.sum(axis=0).astype(float) - base.launches.sum(axis=0).astype(float)
         diff["launches_total"] = {
             "diff": float(la.mean()),

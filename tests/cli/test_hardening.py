@@ -1,0 +1,299 @@
+"""Regression tests: every bad input of issue 12's "Why" (input side) ends with exit 2 and
+one line, at most 500 characters, naming the file or flag; nothing written on failure."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+from pathlib import Path
+
+import pytest
+
+from standoff.bargaining import example_path
+
+HISTORY = Path(__file__).resolve().parents[2] / "src" / "standoff" / "data" / "history"
+
+
+def one_line_error(code: int, err: str, *needles: str) -> str:
+    assert code == 2, err
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    line = lines[0]
+    assert line.startswith("error: ") and len(line) <= 500, line[:600]
+    assert "internal error" not in line
+    for n in needles:
+        assert n in line, line
+    return line
+
+
+@pytest.fixture
+def hist_dir(tmp_path):
+    d = tmp_path / "h"
+    shutil.copytree(HISTORY, d)
+    (d / "monthly.csv").unlink()
+    return d
+
+
+def _edit(path: Path, old: str, new: str, count: int = 1) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, count), encoding="utf-8")
+
+
+# ------------------------------------------------------------------ forecast flags
+@pytest.mark.parametrize(
+    "args, needle",
+    [
+        (["--as-of", "1900-01-01"], "as_of: expected a date from 1984-01-01"),
+        (["--as-of", "2100-01-01"], "(today + 31 days), got 2100-01-01"),
+        (["--as-of", "2018-01-01", "--seed", "-1"], "--seed: expected an integer in [0, "),
+        (
+            ["--as-of", "2018-01-01", "--paths", "1000000000"],
+            "--paths: expected an integer in [2, 10000000]",
+        ),
+        (
+            ["--as-of", "2018-01-01", "--paths", "5000000", "--horizon", "600"],
+            "above the 2 GiB budget",
+        ),
+        (["--as-of", "2018-01-01", "--seed", "99999999999999999999"], "--seed"),
+    ],
+)
+def test_forecast_flags_exit_2(run_cli, args, needle):
+    code, out, err = run_cli("forecast", *args)
+    one_line_error(code, err, needle)
+    assert out == ""
+
+
+def test_compare_memory_budget_counts_policies(run_cli):
+    code, _, err = run_cli("compare", "--paths", "3000000", "--horizon", "24")
+    one_line_error(code, err, "3 policies", "2 GiB budget")
+
+
+def test_db_directory_exit_2(run_cli, tmp_path):
+    code, _, err = run_cli("--db", str(tmp_path), "history", "summary")
+    one_line_error(code, err, "is a directory")
+    code, _, err = run_cli("--db", ".", "history", "summary")
+    one_line_error(code, err, "is a directory")
+
+
+# ------------------------------------------------------------------ history tables
+def test_history_coverage_duplicated_table(run_cli, hist_dir):
+    cov = hist_dir / "coverage.csv"
+    lines = cov.read_text().splitlines(keepends=True)
+    cov.write_text("".join([*lines, lines[1]]))
+    code, _, err = run_cli("--history", hist_dir, "history", "summary")
+    one_line_error(code, err, "coverage.csv: line 8, column 'table'", "got 'launches' twice")
+
+
+def test_history_every_table_starts_after_as_of(run_cli, hist_dir):
+    cov = hist_dir / "coverage.csv"
+    text = cov.read_text()
+    for start in ("1984-01-01", "1994-01-01", "1958-02-16", "2018-01-01"):
+        text = text.replace(f",{start},", ",2019-01-01,")
+    cov.write_text(text)
+    code, _, err = run_cli("--history", hist_dir, "history", "summary", "--as-of", "2010-01-01")
+    one_line_error(code, err, "as_of: expected a date from 2019-01-01 (start of the record)")
+
+
+def test_history_header_only_launches_falls_back(run_cli, hist_dir):
+    p = hist_dir / "launches.csv"
+    p.write_text(p.read_text().splitlines()[0] + "\n")
+    code, out, err = run_cli(
+        "--history", hist_dir, "forecast", "--as-of", "2018-01-01", "--paths", "200", "--seed", "1"
+    )
+    assert code == 0, err  # no launch at all: the launch rate falls back to its moments
+    assert "Forecast as of 2018-01-01" in out
+
+
+@pytest.mark.parametrize(
+    "table, old, new, needle",
+    [
+        ("sanctions", ",2,2,", ",7,2,", "expected an integer in [0, 2], got '7'"),
+        ("sanctions", ",2,2,", ",-2,2,", "expected an integer in [0, 2], got '-2'"),
+        ("nuclear_tests", ",1,2006-10-09", ",99999999999999999999,2006-10-09", "[1, 1000]"),
+        ("launches", "40.849997", "1e308", "column 'facility_lat': expected a number in [-90, 90]"),
+        ("launches", "1984-04-09,day", "2100-04-09,day", "expected a date from 1900-01-01"),
+    ],
+)
+def test_history_values_outside_their_domain(run_cli, hist_dir, table, old, new, needle):
+    _edit(hist_dir / f"{table}.csv", old, new)
+    code, _, err = run_cli("--history", hist_dir, "history", "summary")
+    one_line_error(code, err, f"{table}.csv: line", needle)
+
+
+# ------------------------------------------------------------------ YAML
+@pytest.fixture
+def scenario_text():
+    from standoff.scenario.spec import bundled_scenarios
+
+    return bundled_scenarios()["korea-2018"].read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    "mutate, needle",
+    [
+        (
+            lambda t: t.replace("name: korea-2018", "name: korea-2018\nname: again", 1),
+            "duplicate key",
+        ),
+        (lambda t: t + "x: " + "[" * 1000 + "]" * 1000 + "\n", "nesting deeper than 64"),
+        (
+            lambda t: (
+                "a: &a ["
+                + ",".join(["lol"] * 9)
+                + "]\n"
+                + "".join(
+                    f"l{i}: &l{i} [" + ",".join([f"*{'a' if i == 1 else f'l{i - 1}'}"] * 9) + "]\n"
+                    for i in range(1, 10)
+                )
+                + t
+            ),
+            "once aliases are expanded",
+        ),
+        (lambda t: t.replace("schema_version: 1", "schema_version: yes"), "expected the integer 1"),
+        (lambda t: t.replace("value: 100", "value: yes", 1), "valid number, got True"),
+        (lambda t: t.replace("name: korea-2018", 'name: "\\ud800"', 1), "valid Unicode"),
+    ],
+)
+def test_scenario_yaml_refused_quickly(run_cli, tmp_path, scenario_text, mutate, needle):
+    p = tmp_path / "s.yaml"
+    p.write_text(mutate(scenario_text), encoding="utf-8")
+    t0 = time.perf_counter()
+    code, _, err = run_cli("scenario", "validate", p)
+    one_line_error(code, err, str(p), needle)
+    assert time.perf_counter() - t0 < 60  # a hang guard (the alias bomb took 60 s and 1.5 GB)
+
+
+def test_claims_yaml_duplicate_key(tmp_path):
+    from standoff.errors import ClaimsError
+    from standoff.history.claims import bundled_claims, load_claims
+
+    text = bundled_claims()["korea-2018"].read_text(encoding="utf-8")
+    p = tmp_path / "c.yaml"
+    p.write_text(text.replace("title:", "title: x\ntitle:", 1), encoding="utf-8")
+
+    with pytest.raises(ClaimsError, match="duplicate key 'title'"):
+        load_claims(p)
+
+
+# ------------------------------------------------------------------ backtest and brief
+def test_backtest_to_bounded(run_cli):
+    code, _, err = run_cli("backtest", "--to", "9999-12", "--paths", "10", "--no-store")
+    one_line_error(code, err, "--to: expected a month up to")
+
+
+def test_backtest_every_origin_fails_exit_2(run_cli, tmp_path):
+    report = tmp_path / "r.html"
+    code, out, err = run_cli(
+        "backtest", "--from", "1984-01", "--to", "1984-02", "--paths", "10", "--report", report
+    )
+    one_line_error(code, err, "all 2 origins failed, nothing to score", "2 x UsageError")
+    assert not report.exists()
+
+
+@pytest.mark.parametrize(
+    "link", ["javascript:alert(1)", "JavaScript:x", "data:text/html,<b>x</b>", "//evil.org/x"]
+)
+def test_brief_backtest_report_link_refused(run_cli, tmp_path, link):
+    out = tmp_path / "b.html"
+    code, _, err = run_cli("brief", "--out", out, "--backtest-report", link)
+    one_line_error(code, err, "--backtest-report: expected a relative path or an http(s) URL")
+    assert not out.exists()
+
+
+def test_safe_links_are_kept_and_escaped():
+    from standoff.limits import check_link
+
+    assert check_link("backtest.html") == "backtest.html"
+    assert check_link("https://example.org/r?a=1&b=2") == "https://example.org/r?a=1&b=2"
+
+
+# ------------------------------------------------------------------ games
+def test_game_parameter_1e308_exit_2(run_cli):
+    code, _, err = run_cli("game", "sanctions", "--k-t", "1e308")
+    one_line_error(code, err, "'k_t': expected a value in [0, 1000], got 1e+308")
+    code, _, err = run_cli("scenario", "validate", "korea-2018")
+    assert code == 0
+
+
+def test_qre_failure_is_explained(run_cli, monkeypatch):
+    from standoff.games import _tree
+
+    monkeypatch.setattr(_tree, "_MAX_QRE_STEPS", 2)
+    code, _, err = run_cli("game", "sanctions", "--lam", "1000")
+    one_line_error(code, err, "lam: the QRE continuation did not reach lam=1000")
+
+
+# ------------------------------------------------------------------ bargaining inputs
+def _ktab(path: Path, n: int, name=lambda i: f"A{i}", infl=lambda i: "1") -> Path:
+    rows = [f"T,desc,{n},1,", "Actor,Description,Influence,D Position,D Salience,"]
+    rows += [f"{name(i)},d,{infl(i)},{(37 * i) % 101},50," for i in range(n)]
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(
+    "make, needle",
+    [
+        (lambda p: _ktab(p, 3, name=lambda i: "X" * 1_000_000 if i == 0 else f"A{i}"), "line 3"),
+        (
+            lambda p: _ktab(p, 3, infl=lambda i: "1e308"),
+            "capability: expected a value in [0, 1e+12]",
+        ),
+        (lambda p: _ktab(p, 20_000), "expected numActors in [2, 5000], got 20000"),
+    ],
+)
+def test_bargain_bad_ktab_exit_2(run_cli, tmp_path, make, needle):
+    p = make(tmp_path / "k.csv")
+    code, out, err = run_cli("bargain", p, "--model", "eum")
+    one_line_error(code, err, str(p), needle)
+    assert out == ""
+
+
+def test_bargain_dev_zero_and_directories(run_cli, tmp_path):
+    code, _, err = run_cli("bargain", "/dev/zero")
+    one_line_error(code, err, "/dev/zero: expected a regular CSV file")
+    code, _, err = run_cli("bargain", tmp_path)
+    one_line_error(code, err, "found a directory")
+
+
+def test_bargain_file_size_cap(run_cli, tmp_path, monkeypatch):
+    from standoff import limits
+
+    monkeypatch.setattr(limits, "CSV_MAX_BYTES", 1000)
+    monkeypatch.setattr("standoff.bargaining.inputs.CSV_MAX_BYTES", 1000)
+    p = _ktab(tmp_path / "k.csv", 200)
+    code, _, err = run_cli("bargain", p)
+    one_line_error(code, err, "a CSV file may be at most")
+
+
+def test_lone_surrogate_in_names(run_cli, tmp_path):
+    p = tmp_path / "s.csv"
+    p.write_bytes(b"actor,capability,position,salience\n\xed\xa0\x80,1,0,0.5\nB,1,1,0.5\n")
+    code, _, err = run_cli("bargain", p)
+    one_line_error(code, err, "expected UTF-8 text")
+    from standoff.bargaining.inputs import make_problem
+    from standoff.errors import DataError
+
+    with pytest.raises(DataError, match="valid Unicode"):
+        make_problem(["\ud800", "b"], [1, 1], [0, 1], [1, 1])
+    # a surrogate-escaped file name (undecodable bytes on the command line) prints safely
+    bad = os.fsdecode(b"\xff-missing.csv")
+    code, _, err = run_cli("bargain", bad)
+    one_line_error(code, err, "file not found")
+
+
+def test_bargain_scale_in_file_and_flag(run_cli, tmp_path):
+    import json
+
+    code, out, err = run_cli("bargain", example_path(), "--model", "eum", "--json")
+    assert code == 0, err
+    assert json.loads(out)["scale"] == [4.0, 10.0]  # 'Years Position [4 .. 10]'
+    code, out, err = run_cli("bargain", example_path(), "--scale", "0,12", "--json")
+    assert code == 0, err
+    assert json.loads(out)["scale"] == [0.0, 12.0]
+    code, _, err = run_cli("bargain", example_path(), "--scale", "5,10")
+    one_line_error(code, err, "expected a position in [5, 10], got '4'")
+    code, _, err = run_cli("bargain", example_path(), "--scale", "10,4")
+    one_line_error(code, err, "--scale: expected finite MIN < MAX")
