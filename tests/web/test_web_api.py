@@ -69,14 +69,17 @@ def test_edited_policy_is_validated_like_a_file(client):
 
 
 def test_compare_matches_the_python_api(client, hist):
-    """Same seed, same numbers as standoff.forecast.compare_policies (threads change nothing)."""
+    """Same seed, same numbers as standoff.forecast.compare_policies(raw=True): the page
+    compares the simulator's own probabilities (threads change nothing)."""
     import standoff as so
     from standoff.forecast import compare_policies
 
     r = client.post("/api/compare", json=BODY)
     assert r.status_code == 200
     web = r.json()
-    ref, _ = compare_policies(hist, so.load_scenario("korea-now"), BODY["compare"], 24, 400, 2026)
+    ref, _ = compare_policies(
+        hist, so.load_scenario("korea-now"), BODY["compare"], 24, 400, 2026, raw=True
+    )
     for pid in BODY["compare"]:
         for ev, per_h in ref["policies"][pid]["events"].items():
             assert web["policies"][pid]["summary"]["events"][ev]["24"]["p"] == per_h["24"]["p"]

@@ -44,6 +44,7 @@ OUTLOOK_HORIZONS = (3, 12, 24)
 
 #: backtest target name -> simulation event name (the track record beside each number)
 BACKTEST_TARGET = {
+    "launch": "launch",
     "nuclear": "nuclear",
     "icbm": "icbm",
     "resolution": "resolution",

@@ -299,7 +299,7 @@ function renderComparison(res, ids) {
     return c;
   })]);
   const table = el("table", { id: "compare-table" }, [el("thead", {}, head), el("tbody", {}, [...rows, la])]);
-  const note = el("p", { class: "note", text: `${res.paths.toLocaleString()} paths, seed ${res.seed}, from ${res.as_of}; differences vs ${base} with paired standard errors (common random numbers); bold where |difference| > 2 s.e.` });
+  const note = el("p", { class: "note", text: `${res.paths.toLocaleString()} paths, seed ${res.seed}, from ${res.as_of}; differences vs ${base} with paired standard errors (common random numbers); bold where |difference| > 2 s.e. The simulator's own probabilities (as \`standoff compare --raw\`): policies act through the simulator; the Outlook shows the combined forecast.` });
   $("#results").replaceChildren(table, note);
 
   const evs = Object.keys(res.labels);
