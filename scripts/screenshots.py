@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 PAGES = [
@@ -41,6 +42,12 @@ def main(out: str = "docs/screenshots") -> int:
     print(f"backtest for the Track record page: {len(origins)} origins", file=sys.stderr)
     store_result(backtest(hist, origins, [3, 12], paths=300, seed=0), results_db_path())
     app = create_app()
+    svc = app.state.services
+    svc.outlook()  # the simulator's forecast; the combined forecast follows in the background
+    for _ in range(600):
+        if svc.outlook()["combination"]["status"] != "computing":
+            break
+        time.sleep(1)
     with serve_in_thread(app) as url, sync_playwright() as pw, launch_chromium(pw) as ctx:
         page = ctx.new_page()
         page.set_default_timeout(180_000)
