@@ -23,6 +23,7 @@ from standoff.cli import history as history_cmd
 from standoff.cli import scenario as scenario_cmd
 from standoff.cli import sensitivity as sensitivity_cmd
 from standoff.cli import vintages as vintages_cmd
+from standoff.cli import serve as serve_cmd
 from standoff.cli._common import State, err_console
 from standoff.errors import StandoffError
 from standoff.limits import one_line
@@ -100,6 +101,7 @@ app.command("evidence")(forecast_cmd.evidence)
 app.command("backtest")(backtest_cmd.backtest)
 app.add_typer(game_cmd.app, name="game")
 app.command("sensitivity")(sensitivity_cmd.sensitivity)
+app.command("serve")(serve_cmd.serve)
 
 
 def _fast_summary(args: list[str]) -> bool:
