@@ -22,8 +22,8 @@ from standoff.cli import game as game_cmd
 from standoff.cli import history as history_cmd
 from standoff.cli import scenario as scenario_cmd
 from standoff.cli import sensitivity as sensitivity_cmd
-from standoff.cli import vintages as vintages_cmd
 from standoff.cli import serve as serve_cmd
+from standoff.cli import vintages as vintages_cmd
 from standoff.cli._common import State, err_console
 from standoff.errors import StandoffError
 from standoff.limits import one_line
