@@ -83,6 +83,9 @@ def backtest(
     ),
     json_out: bool = typer.Option(False, "--json", help="Machine-readable JSON on stdout."),
     fmt: str = FORMAT,
+    workers: int = typer.Option(1, "--workers", help="Origins in parallel (processes)."),
+    backend: str = typer.Option("local", "--backend", help="local (process pool) or ray."),
+    address: str = typer.Option(None, "--address", help="Ray cluster address (--backend ray)."),
 ) -> None:
     """Rolling-origin backtest: per target, n origins, Brier (or CRPS) of standoff (combined)
     and the fair baselines, skill with a 90% stationary-bootstrap interval, AUC, recalibration.
@@ -94,6 +97,14 @@ def backtest(
     from standoff.backtest import TARGETS, backtest
 
     fmt = output_format(fmt, json_out)
+    from standoff.sweep.engine import BACKENDS
+
+    if backend not in BACKENDS:
+        raise UsageError(f"--backend: expected one of {', '.join(BACKENDS)}, got {backend!r}")
+    if not 1 <= workers <= 1024:
+        raise UsageError(f"--workers: expected an integer in [1, 1024], got {workers}")
+    if address and backend != "ray":
+        raise UsageError("--address: only with --backend ray")
     lo = _month(start, "--from")
     if step < 1:
         raise UsageError(f"--step: expected an integer >= 1, got {step}")
@@ -129,7 +140,10 @@ def backtest(
     from standoff.backtest.core import BOOT_SEED
 
     bseed = BOOT_SEED if boot_seed is None else boot_seed
-    res = backtest(history, [str(o) for o in origins], hs, tg, paths, seed, boot_seed=bseed)
+    res = backtest(
+        history, [str(o) for o in origins], hs, tg, paths, seed, boot_seed=bseed,
+        workers=workers, backend=backend, address=address,
+    )  # fmt: skip
     if not res["n_forecast"]:  # nothing to score: say why, write and store nothing
         reasons: dict[str, int] = {}
         for s in res["skipped"]:
@@ -174,7 +188,7 @@ def render_backtest(res: dict) -> None:
     tg = list(res["scores"])
     console.print(
         f"[bold]Backtest[/bold] {len(origins)} origins {origins[0]}..{origins[-1]} (step {step}), "
-        f"{paths} paths, seed {seed}, refit {res['refit']}: {res['seconds']:.1f} s "
+        f"{paths} paths, seed {seed}, refit {res['refit']}, vintage {res['vintage']}: {res['seconds']:.1f} s "
         f"({res['seconds_per_origin']:.2f} s per origin)"
     )
     if res["skipped"]:
