@@ -175,7 +175,7 @@ def test_combined_forecast_reads_nothing_after_the_cut(hist, monkeypatch):
             late = df["known_from"] > pd.Timestamp(cut)
             df = pd.concat([df[~late], df[late], df[late]] if name == "launches" else [df[~late]])
         tables[name] = df.reset_index(drop=True)
-    doctored = History(tables, origin="doctored")
+    doctored = History(tables, origin=hist.origin)  # the same name: only the data differ
     assert len(doctored.launches) != len(hist.launches)
     a, _, _ = run_forecast(hist, as_of=cut, horizon=12, paths=500, seed=3)
     b, _, _ = run_forecast(doctored, as_of=cut, horizon=12, paths=500, seed=3)
