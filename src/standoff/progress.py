@@ -86,15 +86,23 @@ def progress(total: int | None, description: str) -> Iterator[_Bar]:
         BarColumn,
         MofNCompleteColumn,
         Progress,
+        ProgressColumn,
         TextColumn,
         TimeElapsedColumn,
         TimeRemainingColumn,
     )
+    from rich.text import Text
+
+    class _Rate(ProgressColumn):  # steps per second (sweeps: tasks/s)
+        def render(self, task) -> Text:
+            speed = task.finished_speed or task.speed
+            return Text("– /s" if not speed else f"{speed:.3g}/s", style="progress.data.speed")
 
     bar = Progress(
         TextColumn("{task.description}"),
         BarColumn(),
         MofNCompleteColumn(),
+        _Rate(),
         TimeElapsedColumn(),
         TextColumn("eta"),
         TimeRemainingColumn(),

@@ -45,7 +45,6 @@ from standoff.dynamics.simulate import Simulation
 from standoff.dynamics.simulate import simulate as _simulate
 from standoff.errors import UsageError
 from standoff.history.core import History
-from standoff.progress import track
 
 #: binary targets: (simulation event, monthly column); "launch" uses the launch counts
 BINARY = {
@@ -224,9 +223,17 @@ def backtest(
     refit: str = "yearly",
     reps: int = 1000,
     boot_seed: int = BOOT_SEED,
+    *,
+    workers: int = 1,
+    backend: str = "local",
+    address: str | None = None,
 ) -> dict:
     """Run the rolling-origin backtest; return per-origin records and the score table
     (a :class:`~standoff.backtest.results.BacktestResult`: this dict, with ``.table``).
+
+    The origins run on the sweep engine (:mod:`standoff.backtest.parallel`): ``workers``
+    processes on ``backend`` (``local`` or ``ray``; ``address`` of a Ray cluster), with the
+    same records on any backend and number of workers, and a progress bar.
 
     ``seed`` drives the Monte Carlo of every origin; ``boot_seed`` the bootstrap intervals.
     """
@@ -242,14 +249,17 @@ def backtest(
     if not ors:
         raise UsageError("--from/--to: no origin months in the range")
     full = history.monthly
-    cache: dict = {}
+    from standoff.backtest.parallel import run_origins
+
     records, skipped = [], []
     t0 = time.perf_counter()
-    for o in track(ors, "backtest: origins"):
-        try:
-            rec = forecast_origin(history, o, horizons, paths, seed, refit, cache)
-        except (ValueError, np.linalg.LinAlgError, UsageError) as exc:
-            skipped.append({"origin": str(o), "reason": f"{type(exc).__name__}: {exc}"})
+    done = run_origins(
+        history, ors, horizons, paths, seed, refit,
+        workers=workers, backend=backend, address=address,
+    )  # fmt: skip
+    for o, rec in zip(ors, done, strict=True):
+        if "skipped" in rec:
+            skipped.append({"origin": str(o), "reason": rec["skipped"]})
             continue
         records.append(rec)
     combine_records(records, horizons)
@@ -269,6 +279,7 @@ def backtest(
     return {
         "code_version": code_version(),
         "data_version": data_version(history),
+        "vintage": history.vintage or history.origin,
         "origins": [str(o) for o in ors],
         "n_forecast": len(records),
         "skipped": skipped,

@@ -52,7 +52,7 @@ def summary(
 
     fmt = output_format(fmt, json_out)
     st = state(ctx)
-    default_store = st.db is None and st.history_dir is None
+    default_store = st.db is None and st.history_dir is None and st.vintage is None
     out = _summary_cache.get(by, as_of) if default_store else None
     if out is None:
         out = _history(ctx, as_of).summary(by=by)

@@ -113,3 +113,18 @@ def show(
             prov = st.position.source or f"assumption: {st.position.assumption}"
             t.add_row(actor, f"{st.position.value:g}", f"{st.salience.value:g}", prov)
         console.print(t)
+    ranged = [
+        (key, v)
+        for key, v in s.sourced_values()
+        if key.startswith(("parameters.", "policies.")) or v.spread is not None
+    ]
+    if ranged:
+        t = Table(
+            title="Model parameters and policy assumptions (plausible ranges for sensitivity)"
+        )
+        for c in ("value", "key", "range", "provenance", "rationale of the range"):
+            t.add_column(c)
+        for key, v in ranged:
+            prov = v.source or f"assumption: {v.assumption}"
+            t.add_row(f"{v.value:g}", key, v.describe_spread(), prov, v.range_note or "–")
+        console.print(t)

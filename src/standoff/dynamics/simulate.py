@@ -359,6 +359,11 @@ def simulate(
             v = fixed["nuclear"][step]
             if np.isfinite(v):
                 nuclear = np.full(n, v > 0)
+            # launches recorded in a nowcast month (launch data ahead of the other tables)
+            v = fixed.get("launches", np.full(step + 1, np.nan))[step]
+            if np.isfinite(v):
+                launches = np.full(n, int(v), dtype=launches.dtype)
+                icbm = np.full(n, fixed["icbm"][step] > 0)
         # --- UNSC
         cov["nuc_now"] = (nuclear | (nuc_prev > 0)).astype(float)
         cov["icbm_now"] = (icbm | (icbm_prev > 0)).astype(float)
@@ -420,6 +425,8 @@ def simulate(
         days = np.where(
             launches > 0, np.maximum(1.0, np.round(launches / model.missiles_per_launch_day)), 0.0
         )
+        if nowcast and np.isfinite(fixed.get("launch_days", np.full(step + 1, np.nan))[step]):
+            days = np.full(n, fixed["launch_days"][step])
         veto = fixed["veto"][step] if nowcast and np.isfinite(fixed["veto"][step]) else 0.0
         prov = (
             fixed["provocation_other"][step]

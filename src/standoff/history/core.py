@@ -71,6 +71,10 @@ class History:
     as_of_date: pd.Timestamp | None = None
     origin: str = "bundled"
     _monthly: pd.DataFrame | None = field(default=None, repr=False)
+    #: id of the vintage the tables come from (None for a user's ``--history`` directory)
+    vintage: str | None = None
+    #: where the vintages live (``History.as_of(D, vintage=...)`` looks there)
+    vintage_root: Path | None = field(default=None, repr=False)
 
     # ------------------------------------------------------------------ loading
     @classmethod
@@ -80,6 +84,7 @@ class History:
         db: str | Path | None = None,
         *,
         store: bool = True,
+        vintage: str | None = None,
     ) -> History:
         """Open the history.
 
@@ -94,11 +99,31 @@ class History:
             the bundled tables, and to no file (in memory) for a ``history_dir``.
         store
             ``False`` skips DuckDB entirely (reads the CSV files directly).
+        vintage
+            Which vintage of the tables (:mod:`standoff.history.vintages`): an id, ``latest``
+            (the default: the newest ``standoff history update``, else the bundled tables) or
+            ``bundled``. Not with ``history_dir``.
         """
+        from standoff.history.vintages import BUNDLED, resolve, vintages_root
+
+        root = vintages_root(db)
+        if history_dir is not None:
+            if vintage is not None:
+                raise UsageError("--vintage: not with --history (a directory is its own vintage)")
+            src, origin, vid = Path(history_dir), str(history_dir), None
+        else:
+            v = resolve(root, vintage, full=False)
+            src = v.tables_dir
+            vid = v.id
+            origin = "bundled" if v.id == BUNDLED else f"vintage {v.id}"
+        out = cls._load(src, origin, history_dir, db, store)
+        out.vintage, out.vintage_root = vid, root
+        return out
+
+    @classmethod
+    def _load(cls, src: Path, origin: str, history_dir, db, store: bool) -> History:
         from standoff.store.duckdb_store import default_db_path, ensure_store, fingerprint
 
-        src = Path(history_dir) if history_dir is not None else bundled_dir()
-        origin = "bundled" if history_dir is None else str(src)
         if history_dir is not None and not src.is_dir():
             raise DataError(
                 f"{src}: expected a directory of history tables (see `standoff history export`)"
@@ -127,10 +152,19 @@ class History:
         return cls(_parse_dir(src), origin=origin)
 
     # ------------------------------------------------------------------ as-of
-    def as_of(self, date: str | dt.date | pd.Timestamp) -> History:
-        """A view in which nothing dated after ``date`` exists (see module docstring)."""
+    def as_of(self, date: str | dt.date | pd.Timestamp, vintage: str | None = None) -> History:
+        """A view in which nothing dated after ``date`` exists (see module docstring).
+
+        ``vintage`` also cuts by *publication*: the tables are those of that vintage (an id,
+        or ``"known"`` for the newest vintage obtained on or before ``date``), which must have
+        been obtained on or before ``date`` (else :class:`LookAheadError`). This removes later
+        revisions and later additions of past rows that the vintages record; it cannot undo
+        revisions made before the oldest vintage (the bundled one).
+        """
         cut = parse_cut(date, "as_of")
         self._check_plausible(cut)
+        if vintage is not None:
+            return self._as_of_vintage(cut, vintage)
         if self.as_of_date is not None and cut > self.as_of_date:
             raise LookAheadError(
                 f"as_of: this history is already cut at {self.as_of_date.date()}; "
@@ -153,7 +187,33 @@ class History:
                 df = df[df["start"] <= cut].copy()
                 df.loc[df["end"] > cut, "end"] = pd.NaT
             out[name] = df.reset_index(drop=True)
-        return History(out, as_of_date=cut, origin=self.origin)
+        return History(
+            out,
+            as_of_date=cut,
+            origin=self.origin,
+            vintage=self.vintage,
+            vintage_root=self.vintage_root,
+        )
+
+    def _as_of_vintage(self, cut: pd.Timestamp, vintage: str) -> History:
+        from standoff.history.vintages import latest_obtained_by, resolve, vintages_root
+
+        if self.as_of_date is not None and cut > self.as_of_date:
+            raise LookAheadError(
+                f"as_of: this history is already cut at {self.as_of_date.date()}; "
+                f"cannot look ahead to {cut.date()}"
+            )
+        root = self.vintage_root or vintages_root()
+        v = latest_obtained_by(root, cut) if vintage == "known" else resolve(root, vintage)
+        if pd.Timestamp(v.obtained) > cut:
+            raise LookAheadError(
+                f"vintage: {v.id} was obtained on {v.obtained}, after the cut {cut.date()} "
+                "(use a vintage obtained by then, or vintage='known')"
+            )
+        base = History(
+            _parse_dir(v.tables_dir), origin=f"vintage {v.id}", vintage=v.id, vintage_root=root
+        )
+        return base.as_of(cut)
 
     def _check_plausible(self, cut: pd.Timestamp) -> None:
         """An as-of date must lie in the record's range: not before its first month (the

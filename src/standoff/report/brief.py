@@ -79,10 +79,19 @@ def _track_record(ctx: BriefContext) -> str:
     return latest_run_section(ctx.history, ctx.backtest_report, ctx.results_db)
 
 
+def _sensitivity(ctx: BriefContext) -> str:
+    if ctx.scenario is None:
+        return ""
+    from standoff.sensitivity.report import stored_briefing_section
+
+    return stored_briefing_section(ctx.scenario, ctx.results_db)
+
+
 SECTION_PROVIDERS: list[tuple[str, Callable[[BriefContext], str]]] = [
     ("Forecast and policy comparison", _forecast),
     ("The January 2018 scorecard", _scorecard),
     ("Track record", _track_record),
+    ("Robustness of the policy ranking", _sensitivity),
     ("Bargaining: where the negotiation would settle", _bargaining),
     ("Strategic logic: crisis games", _strategic),
 ]
@@ -279,9 +288,34 @@ def build_briefing(ctx: BriefContext) -> tuple[str, dict]:
         title=title,
         origin=h.origin,
         as_of=k["as_of"],
+        freshness=Markup(_freshness_block(h)),
         sections=[(t, Markup(str(frag))) for t, frag in sections],
     )
     return page + "\n", k
+
+
+def _freshness_block(h: History) -> str:
+    """How fresh the data are: coverage end per table vs the as-of date, and warnings."""
+    from standoff.history.freshness import freshness, freshness_notes
+
+    fr = freshness(h)
+    rows = [
+        {
+            "label": r["label"],
+            "coverage_end": str(r["coverage_end"].date()),
+            "days_behind": int(r["days_behind"]),
+            "nowcast": r["nowcast"],
+        }
+        for _, r in fr.iterrows()
+    ]
+    return render(
+        "sections/freshness.html",
+        vintage=str(h.vintage or h.origin),
+        as_of=str(fr["as_of"].iloc[0].date()) if len(fr) else "–",
+        first=fr["first_forecast_month"].iloc[0] if len(fr) else None,
+        rows=rows,
+        notes=freshness_notes(fr),
+    )
 
 
 def write_briefing(

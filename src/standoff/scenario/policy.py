@@ -81,8 +81,14 @@ class Intervention(BaseModel):
         elif self.kind in ("sanctions", "relief_rule", "tension_shock"):
             if self.delta is None:
                 raise ValueError(f"a '{self.kind}' intervention needs 'delta'")
-        if self.kind == "relief_rule" and self.delta is not None and self.delta.value >= 0:
-            raise ValueError("delta: a relief rule lowers the index; expected a negative value")
+        if self.kind == "relief_rule" and self.delta is not None:
+            if self.delta.value >= 0:
+                raise ValueError("delta: a relief rule lowers the index; expected a negative value")
+            if self.delta.spread is not None and not self.delta.spread.support()[1] < 0:
+                raise ValueError(
+                    "delta.range: a relief rule lowers the index; expected a range below 0, "
+                    f"got {self.delta.spread.describe()}"
+                )
         return self
 
     def active(self, month: int) -> bool:

@@ -36,6 +36,7 @@ sections (policies, model parameters) without breaking existing files.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from pathlib import Path
 from typing import Annotated, Literal
@@ -54,13 +55,117 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
 
+_DIST_ARGS = {
+    "uniform": ("lo", "hi"),
+    "normal": ("mu", "sd"),
+    "truncnormal": ("lo", "hi", "mu", "sd"),
+    "lognormal": ("mu", "sd"),
+    "triangular": ("lo", "mode", "hi"),
+}
+
+
+class Dist(_Strict):
+    """A plausible distribution of an assumption: exactly one of
+
+    ``uniform: [lo, hi]``, ``normal: [mu, sd]``, ``truncnormal: [lo, hi, mu, sd]``,
+    ``lognormal: [mu, sd]`` (of the natural log; support > 0), ``triangular: [lo, mode, hi]``.
+    """
+
+    # lists (YAML sequences; the scenario format is validated strictly), lengths checked below
+    uniform: list[float] | None = None
+    normal: list[float] | None = None
+    truncnormal: list[float] | None = None
+    lognormal: list[float] | None = None
+    triangular: list[float] | None = None
+
+    @model_validator(mode="after")
+    def _one(self) -> Dist:
+        given = [k for k in _DIST_ARGS if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise ValueError(
+                f"dist: expected exactly one of {', '.join(_DIST_ARGS)}, got {len(given)}"
+            )
+        kind = given[0]
+        names = _DIST_ARGS[kind]
+        if len(getattr(self, kind)) != len(names):
+            raise ValueError(
+                f"dist.{kind}: expected [{', '.join(names)}], got {len(getattr(self, kind))} numbers"
+            )
+        a = dict(zip(names, getattr(self, kind), strict=True))
+        if not all(math.isfinite(v) for v in a.values()):
+            raise ValueError(f"dist.{kind}: expected finite numbers")
+        if "sd" in a and not a["sd"] > 0:
+            raise ValueError(f"dist.{kind}: expected sd > 0, got {a['sd']:g}")
+        if "lo" in a and not a["hi"] > a["lo"]:
+            raise ValueError(f"dist.{kind}: expected hi > lo, got lo={a['lo']:g}, hi={a['hi']:g}")
+        if kind == "triangular" and not a["lo"] <= a["mode"] <= a["hi"]:
+            raise ValueError("dist.triangular: expected lo <= mode <= hi")
+        return self
+
+    @property
+    def kind(self) -> str:
+        return next(k for k in _DIST_ARGS if getattr(self, k) is not None)
+
+    @property
+    def args(self) -> dict[str, float]:
+        return dict(zip(_DIST_ARGS[self.kind], getattr(self, self.kind), strict=True))
+
+    def frozen(self):
+        """The distribution as a frozen :mod:`scipy.stats` object."""
+        from scipy import stats
+
+        a = self.args
+        match self.kind:
+            case "uniform":
+                return stats.uniform(a["lo"], a["hi"] - a["lo"])
+            case "normal":
+                return stats.norm(a["mu"], a["sd"])
+            case "truncnormal":
+                lo, hi = (a["lo"] - a["mu"]) / a["sd"], (a["hi"] - a["mu"]) / a["sd"]
+                return stats.truncnorm(lo, hi, loc=a["mu"], scale=a["sd"])
+            case "lognormal":
+                return stats.lognorm(a["sd"], scale=math.exp(a["mu"]))
+            case _:
+                w = a["hi"] - a["lo"]
+                return stats.triang((a["mode"] - a["lo"]) / w, loc=a["lo"], scale=w)
+
+    def support(self) -> tuple[float, float]:
+        lo, hi = self.frozen().support()
+        return float(lo), float(hi)
+
+    def describe(self) -> str:
+        a = self.args
+        match self.kind:
+            case "uniform":
+                return f"uniform [{a['lo']:g}, {a['hi']:g}]"
+            case "normal":
+                return f"normal(mean {a['mu']:g}, sd {a['sd']:g})"
+            case "truncnormal":
+                return f"normal(mean {a['mu']:g}, sd {a['sd']:g}) in [{a['lo']:g}, {a['hi']:g}]"
+            case "lognormal":
+                return f"log-normal(log-mean {a['mu']:g}, log-sd {a['sd']:g})"
+            case _:
+                return f"triangular [{a['lo']:g}, {a['hi']:g}], mode {a['mode']:g}"
+
+
 class Sourced(_Strict):
-    """A number with its provenance: a ``source`` id, or an analyst ``assumption``."""
+    """A number with its provenance: a ``source`` id, or an analyst ``assumption``.
+
+    It may also carry its plausible spread, for sensitivity analysis
+    (``standoff sensitivity``): ``range: [lo, hi]`` (uniform) or ``dist:`` (a :class:`Dist`),
+    with ``range_note``: the rationale of the range. The value must lie inside the range
+    (or the support of the distribution).
+    """
 
     value: float
     source: str | None = None
     assumption: str | None = Field(default=None, description="analyst assumption: the rationale")
     note: str | None = None
+    range: list[float] | None = Field(
+        default=None, description="plausible range [lo, hi] (sampled uniformly)"
+    )
+    dist: Dist | None = Field(default=None, description="plausible distribution")
+    range_note: str | None = Field(default=None, description="rationale of the range")
 
     @model_validator(mode="after")
     def _provenance(self) -> Sourced:
@@ -70,7 +175,39 @@ class Sourced(_Strict):
             raise ValueError(
                 "expected exactly one of 'source' (a source id) or 'assumption' (the rationale)"
             )
+        if self.range is not None and self.dist is not None:
+            raise ValueError("expected at most one of 'range' and 'dist'")
+        if self.range is not None:
+            if len(self.range) != 2:
+                raise ValueError(f"range: expected [lo, hi], got {len(self.range)} numbers")
+            lo, hi = self.range
+            if not (math.isfinite(lo) and math.isfinite(hi) and hi > lo):
+                raise ValueError(f"range: expected [lo, hi] with lo < hi, got [{lo:g}, {hi:g}]")
+        spread = self.spread
+        if spread is not None:
+            lo, hi = spread.support()
+            if not lo <= self.value <= hi:
+                raise ValueError(
+                    f"range: the value {self.value:g} lies outside the range "
+                    f"({spread.describe()}); expected the value inside it"
+                )
+        if self.range_note is not None and spread is None:
+            raise ValueError("range_note: given without a 'range' or 'dist'")
         return self
+
+    @property
+    def spread(self) -> Dist | None:
+        """The plausible distribution (``range`` as a uniform one), or None."""
+        if self.dist is not None:
+            return self.dist
+        if self.range is not None:
+            return Dist(uniform=self.range)
+        return None
+
+    def describe_spread(self) -> str:
+        """Human text of the range or distribution ("–" when none)."""
+        s = self.spread
+        return "–" if s is None else s.describe()
 
     @field_validator("value")
     @classmethod
@@ -258,6 +395,18 @@ class Scenario(_Strict):
                 f"parameters: unknown parameter {unknown_params[0]!r} "
                 f"(expected one of {', '.join(MODEL_PARAMETERS)})"
             )
+        for name, val in self.parameters.items():
+            lo, hi = MODEL_PARAMETER_BOUNDS[name]
+            what = f"parameters.{name}"
+            if not lo < val.value < hi:
+                raise ValueError(f"{what}: expected a value in ({lo:g}, {hi:g}), got {val.value:g}")
+            if val.spread is not None:
+                slo, shi = val.spread.support()
+                if not (lo <= slo and shi <= hi):
+                    raise ValueError(
+                        f"{what}.range: expected a range inside ({lo:g}, {hi:g}), "
+                        f"got {val.spread.describe()}"
+                    )
         for k, issue in enumerate(self.issues):
             unknown = [a for a in issue.positions if a not in ids]
             if unknown:
@@ -332,6 +481,12 @@ class Scenario(_Strict):
 #: Model parameters a scenario may set (``parameters:``), each a Sourced value; defaults and
 #: meanings in :mod:`standoff.dynamics.model`.
 MODEL_PARAMETERS = ("war_prior_mean", "war_prior_weight", "war_tension_effect")
+#: open bounds of each model parameter (its value and its whole range must lie inside)
+MODEL_PARAMETER_BOUNDS = {
+    "war_prior_mean": (0.0, 1.0),
+    "war_prior_weight": (0.0, math.inf),
+    "war_tension_effect": (-math.inf, math.inf),
+}
 
 # The policy models use Sourced (defined above); import them after it and resolve the
 # forward reference in Scenario.
