@@ -28,6 +28,12 @@ LABELS: dict[str, str] = {
     "sanc_4_6": "new UNSC sanctions 4-6 months ago",
     "ex_suspended": "US-ROK exercises suspended",
     "moratorium": "DPRK test moratorium in force",
+    # leading information known at the origin (dynamics.leading)
+    "summit_sched": "US/ROK summit scheduled in the month (as known)",
+    "talks_sched": "talks scheduled in the month (as known)",
+    "mor_stmt": "DPRK test moratorium declared, not renounced (by statement)",
+    "exercise_major": "major US-ROK exercise expected in the month",
+    "anniv_major": "DPRK jubilee anniversary in the month",
     "nuc_now": "nuclear test this month or last",
     "icbm_now": "ICBM launch this month or last",
     "veto_era": "veto era (from 2022)",
