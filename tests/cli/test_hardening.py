@@ -83,10 +83,8 @@ def test_history_coverage_duplicated_table(run_cli, hist_dir):
     lines = cov.read_text().splitlines(keepends=True)
     cov.write_text("".join([*lines, lines[1]]))
     code, _, err = run_cli("--history", hist_dir, "history", "summary")
-    dup_line = len(lines) + 1  # the appended copy of the first data row
-    one_line_error(
-        code, err, f"coverage.csv: line {dup_line}, column 'table'", "got 'launches' twice"
-    )
+    line = len(lines) + 1  # the appended copy of the first row (the header is line 1)
+    one_line_error(code, err, f"coverage.csv: line {line}, column 'table'", "'launches' twice")
 
 
 def test_history_every_table_starts_after_as_of(run_cli, hist_dir):
