@@ -51,6 +51,7 @@ LABELS: dict[str, str] = {
         )
     },
     # events of the simulator (the backtest's targets are in TARGETS)
+    "launch": "any missile launch",
     "nuclear": "nuclear test",
     "icbm": "ICBM launch",
     "resolution": "new UNSC sanctions resolution",

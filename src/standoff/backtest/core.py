@@ -279,6 +279,7 @@ def backtest(
     return {
         "code_version": code_version(),
         "data_version": data_version(history),
+        "vintage": history.vintage or history.origin,
         "origins": [str(o) for o in ors],
         "n_forecast": len(records),
         "skipped": skipped,

@@ -82,7 +82,7 @@ def _reliability_chart(ff: pd.DataFrame, h: int, murphy_fn) -> plt.Figure:
         if t is None:
             ax.axis("off")
             continue
-        d = ff[(ff["target"] == t) & (ff["h"] == h) & ff["observed"].notna()]
+        d = ff[ff["target"].isin([t, target(t)]) & (ff["h"] == h) & ff["observed"].notna()]
         ax.plot([0, 1], [0, 1], color="#999", lw=0.8, ls="--")
         for col, colour in (("forecast", "#1f3b73"), ("rolling_climatology", "#dd8452")):
             m = murphy_fn(d[col].to_numpy(float), d["observed"].to_numpy(float))
@@ -225,7 +225,16 @@ def store_result(result: dict, db_path: str | Path) -> str:
     :func:`standoff.store.results.write_run`); returns its run id."""
     run = {
         k: result.get(k)
-        for k in ("code_version", "data_version", "seed", "paths", "refit", "step", "seconds")
+        for k in (
+            "code_version",
+            "data_version",
+            "vintage",
+            "seed",
+            "paths",
+            "refit",
+            "step",
+            "seconds",
+        )
     }
     run["origins_from"], run["origins_to"] = result["origins"][0], result["origins"][-1]
     run["horizons"] = ",".join(map(str, result["horizons"]))
@@ -298,7 +307,7 @@ def latest_run_section(history, report_link: str | None = None, db: Path | None 
     r = run
     rows = []
     for t in [*BINARY, "launches"]:
-        d = sc[sc["target"] == t]
+        d = sc[sc["target"].isin([t, target(t)])]  # stored by name (older runs) or label
         if d.empty:
             continue
         metric = "crps" if t == "launches" else "brier"

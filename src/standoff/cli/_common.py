@@ -29,13 +29,14 @@ class State:
 
     db: Path | None = None
     history_dir: Path | None = None
+    vintage: str | None = None
     _history: Any = field(default=None, repr=False)
 
     def history(self):
         if self._history is None:
             from standoff.history import History
 
-            self._history = History.load(self.history_dir, self.db)
+            self._history = History.load(self.history_dir, self.db, vintage=self.vintage)
         return self._history
 
 

@@ -3,8 +3,8 @@
 Computing the summary needs pandas and the DuckDB store (about 1 s of CPU, mostly imports).
 The summary is a pure function of the bundled history tables and of the code that computes
 it, so its result is kept as JSON in ``<store dir>/cache/`` under a key made of: the text of
-every bundled table, the source of the modules that compute it, and the
-arguments (``--by``, ``--as-of``). Any change to any of these is a new key (a miss: the
+every bundled table, the id of the latest vintage (``standoff history update``), the source of
+the modules that compute it, and the arguments (``--by``, ``--as-of``). Any change to any of these is a new key (a miss: the
 summary is computed the usual way and stored). Only the default store is cached: with
 ``--db`` or ``--history`` the summary is always computed.
 
@@ -45,6 +45,11 @@ def key(by: str | None, as_of: str | None) -> str | None:
     """The cache key of a summary of the bundled history, or None if it cannot be formed."""
     root = Path(str(resources.files("standoff")))
     h = hashlib.sha256(f"summary v1\0{by}\0{as_of}\0".encode())
+    # the latest vintage (``standoff history update``): its id names immutable tables
+    try:
+        h.update(b"vintage\0" + (cache_dir().parent / "vintages" / "CURRENT").read_bytes())
+    except OSError:
+        h.update(b"vintage\0bundled")
     try:
         for rel in _CODE:
             h.update((root / rel).read_bytes())

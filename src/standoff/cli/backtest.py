@@ -188,7 +188,7 @@ def render_backtest(res: dict) -> None:
     tg = list(res["scores"])
     console.print(
         f"[bold]Backtest[/bold] {len(origins)} origins {origins[0]}..{origins[-1]} (step {step}), "
-        f"{paths} paths, seed {seed}, refit {res['refit']}: {res['seconds']:.1f} s "
+        f"{paths} paths, seed {seed}, refit {res['refit']}, vintage {res['vintage']}: {res['seconds']:.1f} s "
         f"({res['seconds_per_origin']:.2f} s per origin)"
     )
     if res["skipped"]:
@@ -200,30 +200,34 @@ def render_backtest(res: dict) -> None:
         console.print(f"  skipped {s['origin']}: {s['reason']}", markup=False)
     for h in hs:
         t = Table(
-            title=f"{h}-month horizon: skill = 1 - score/baseline score [90% interval]; "
-            "standoff = combined forecast (raw = simulator alone)"
+            title=f"{h}-month horizon: Brier (CRPS for counts) of standoff (the combined "
+            "forecast) and the simulator alone (raw)"
         )
-        cols = ("target", "n", "episodes", "score", "standoff", "raw", "vs clim.")
-        cols += ("vs rolling clim.", "vs Markov", "vs persistence", "AUC", "recal. slope")
-        for c in cols:
-            t.add_column(c, justify="left" if c == "target" else "right")
+        for c in ("target", "n", "episodes", "standoff", "raw", "AUC", "recal. slope"):
+            t.add_column(c, justify="left" if c == "target" else "right", overflow="fold")
+        k = Table(title=f"{h}-month horizon: skill of standoff = 1 - score / baseline's [90%]")
+        for c in ("target", "vs climatology", "vs rolling clim.", "vs Markov", "vs persistence"):
+            k.add_column(c, justify="left" if c == "target" else "right", overflow="fold")
         for name in tg:
             s = res["scores"][name][str(h)]
             if not s.get("n"):
-                t.add_row(label(name), "0", *[MISSING] * (len(cols) - 2))
+                t.add_row(label(name), "0", *[MISSING] * 5)
+                k.add_row(label(name), *[MISSING] * 4)
             elif "crps" in s:
                 c = s["crps"]
                 t.add_row(
                     label(name),
                     str(s["n"]),
                     str(s["episodes"]),
-                    "CRPS",
                     f"{c['standoff']:.2f}",
                     f"{c['standoff_raw']:.2f}",
+                    MISSING,
+                    MISSING,
+                )
+                k.add_row(
+                    label(name),
                     f"{_fmt_skill(s['skill']['intercept'])} (intercept NB)",
                     f"{_fmt_skill(s['skill']['rolling_nb'])} (rolling NB)",
-                    MISSING,
-                    MISSING,
                     MISSING,
                     MISSING,
                 )
@@ -233,17 +237,20 @@ def render_backtest(res: dict) -> None:
                     label(name),
                     str(s["n"]),
                     str(s["episodes"]),
-                    "Brier",
                     f"{b['standoff']:.3f}",
                     f"{b['standoff_raw']:.3f}",
-                    *(
-                        _fmt_skill(s["skill"][k])
-                        for k in ("climatology", "rolling_climatology", "markov", "persistence")
-                    ),
                     _fmt_num(s["auc"]["standoff"]),
                     _fmt_num(s["recalibration"]["standoff"]["slope"]),
                 )
+                k.add_row(
+                    label(name),
+                    *(
+                        _fmt_skill(s["skill"][x])
+                        for x in ("climatology", "rolling_climatology", "markov", "persistence")
+                    ),
+                )
         console.print(t)
+        console.print(k)
         w = res["war"][str(h)]
         mean = MISSING if w["mean_forecast"] is None else f"{100 * w['mean_forecast']:.1f}%"
         console.print(f"  war: mean forecast {mean}, not scored ({w['why']})", markup=False)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from standoff.cli._common import cell, console, emit_json, state
+from standoff.cli._common import cell, console, emit_json, frame_records, state
 
 
 def brief(
@@ -39,8 +39,11 @@ def brief(
     from standoff.store.duckdb_store import results_db_path
 
     path, k = write_briefing(out, h, scn, cf, backtest_report, results_db_path(state(ctx).db))
+    from standoff.history.freshness import freshness, freshness_line, freshness_notes
+
+    fr = freshness(h)
     if json_out:
-        emit_json(k)
+        emit_json({**k, "freshness": frame_records(fr), "freshness_notes": freshness_notes(fr)})
         return
     by_leader = ", ".join(f"{n} {c}" for n, c in k["missiles_by_leader"].items())
     c = k["claims"]
@@ -67,4 +70,7 @@ def brief(
         markup=False,
     )
     console.print(f"  scenario: {scn.name} (as of {scn.as_of})", markup=False)
+    console.print(f"  {freshness_line(fr)}", markup=False)
+    for n in freshness_notes(fr):
+        console.print(f"  note: {n}", markup=False)
     console.print(f"wrote {path}", markup=False)

@@ -48,6 +48,11 @@ def forecast(
     paths: int = PATHS,
     seed: int = SEED,
     raw: bool = RAW,
+    record: bool = typer.Option(
+        False,
+        "--record",
+        help="Store the run (vintage, code version, seed, as-of, probabilities) in the results store.",
+    ),
     json_out: bool = JSON,
     fmt: str = FORMAT,
 ) -> None:
@@ -57,16 +62,47 @@ def forecast(
     The probabilities are the combined forecast (simulator stacked with the rolling climatology
     and a Markov chain, weights from its resolved track record); --raw gives the simulator alone.
 
+    With no --scenario and no --as-of: korea-now's policies and parameters, as of the latest
+    coverage of the latest vintage. Subcommands: `forecast diff` (what changed between recorded
+    runs) and `forecast scores` (recorded forecasts scored once their windows close).
+
     Example: standoff forecast --as-of 2018-01-01 --horizon 24 --paths 20000 --seed 1 --json
     """
+    if ctx.invoked_subcommand is not None:
+        return
     from standoff.forecast import forecast as run
     from standoff.scenario import load_scenario
 
     fmt = output_format(fmt, json_out)
     if scenario is not None and as_of is not None:
         raise UsageError("--as-of: give either --scenario or --as-of, not both")
+    h = state(ctx).history()
     scn = load_scenario(scenario or "korea-now") if as_of is None else None
-    res = run(state(ctx).history(), scn, as_of, policy, horizon, paths, seed, raw=raw)
+    latest = scenario is None and as_of is None
+    eff_as_of = str(h.latest_date.date()) if latest else as_of
+    res = run(h, scn, eff_as_of, policy, horizon, paths, seed, raw=raw)
+    if latest:
+        res["notes"].insert(
+            0,
+            f"as of {res['as_of']}, the latest coverage of vintage {res['data']['vintage']} "
+            f"(policies and parameters of {scn.name})",
+        )
+    if record:
+        from standoff.forecast.log import record as record_run
+        from standoff.store.duckdb_store import results_db_path
+
+        db = results_db_path(state(ctx).db)
+        req = {
+            "scenario": scn.name if scn is not None else None,
+            "as_of_given": as_of if as_of is not None else ("latest" if latest else None),
+            "policy": policy,
+            "horizon": horizon,
+            "paths": paths,
+            "seed": res["seed"],
+            "raw": raw,
+        }
+        res["run_id"] = record_run(res, db, history=h, request=req)
+        res["store"] = str(db)
     war = res.war_risk()
     if fmt == "json":
         emit_json({**res, "war_risk": war.to_dict(orient="records")})
@@ -82,6 +118,7 @@ def render_forecast(out: dict, war=None) -> None:
         f"[bold]Forecast[/bold] as of {out['as_of']} ({out.get('scenario', 'no scenario')}, policy {out['policy']}): "
         f"{out['paths']} paths from {out['first_month']}, seed {out['seed']}"
     )
+    _print_data(out)
     for note in out["notes"]:
         console.print(f"  note: {note}", markup=False)
     ks = [k for k in out["events"]["war"] if k != "label"]
@@ -121,6 +158,21 @@ def render_forecast(out: dict, war=None) -> None:
     )
     if war is not None:
         render_war_risk(war, out)
+    if "run_id" in out:
+        console.print(f"recorded as run {out['run_id']} in {out['store']}", markup=False)
+
+
+def _print_data(out: dict) -> None:
+    """The data's freshness: vintage, coverage end per table, as-of, first forecast month."""
+    d = out.get("data")
+    if not d:
+        return
+    ends = ", ".join(f"{t} {e}" for t, e in d["coverage_end"].items())
+    console.print(
+        f"  data: vintage {d['vintage']}; coverage ends {ends}; as of {d['as_of']}; "
+        f"first forecast month {d['first_forecast_month']}",
+        markup=False,
+    )
 
 
 def render_war_risk(war, out: dict) -> None:
@@ -186,6 +238,9 @@ def render_comparison(out: dict) -> None:
         f"[bold]Policies compared[/bold] ({out['scenario']}, as of {out['as_of']}, {out['paths']} paths, "
         f"seed {out['seed']}); differences are vs {out['baseline']} with paired s.e."
     )
+    _print_data(out)
+    for note in out.get("notes", []):
+        console.print(f"  note: {note}", markup=False)
     h = str(out["horizon"])
     ks = ["12", h] if h != "12" and int(h) > 12 else [h]
     for k in ks:

@@ -52,7 +52,7 @@ def summary(
 
     fmt = output_format(fmt, json_out)
     st = state(ctx)
-    default_store = st.db is None and st.history_dir is None
+    default_store = st.db is None and st.history_dir is None and st.vintage is None
     out = _summary_cache.get(by, as_of) if default_store else None
     if out is None:
         out = _history(ctx, as_of).summary(by=by)
@@ -207,7 +207,7 @@ def query(
     fmt: str = FORMAT,
 ) -> None:
     """Run SQL on the history (tables: launches, nuclear_tests, sanctions, diplomacy, provocations,
-    events, monthly, sanctions_regime, sources, coverage, leaders).
+    events, leading_info, new_year_addresses, monthly, sanctions_regime, sources, coverage, leaders).
 
     Example: standoff history query "SELECT year(date) y, count(*) n FROM launches GROUP BY y ORDER BY y"
     """

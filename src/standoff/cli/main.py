@@ -17,10 +17,13 @@ from standoff.cli import backtest as backtest_cmd
 from standoff.cli import bargain as bargain_cmd
 from standoff.cli import brief as brief_cmd
 from standoff.cli import forecast as forecast_cmd
+from standoff.cli import forecast_log as forecast_log_cmd
 from standoff.cli import game as game_cmd
 from standoff.cli import history as history_cmd
 from standoff.cli import scenario as scenario_cmd
 from standoff.cli import sensitivity as sensitivity_cmd
+from standoff.cli import serve as serve_cmd
+from standoff.cli import vintages as vintages_cmd
 from standoff.cli._common import State, err_console
 from standoff.errors import StandoffError
 from standoff.limits import one_line
@@ -54,6 +57,11 @@ def _root(
     history: Path = typer.Option(
         None, "--history", help="Directory of history tables in the export format (validated)."
     ),
+    vintage: str = typer.Option(
+        None,
+        "--vintage",
+        help="Vintage of the history (id from `standoff history vintages`; default: the latest).",
+    ),
     progress: bool = typer.Option(
         None,
         "--progress/--no-progress",
@@ -68,23 +76,32 @@ def _root(
     ),
 ) -> None:
     """standoff: sourced history, scenarios, models and forecasts of nuclear standoffs."""
-    ctx.obj = State(db=db, history_dir=history)
+    ctx.obj = State(db=db, history_dir=history, vintage=vintage)
     if progress is not None:
         from standoff.progress import configure
 
         configure(progress)
 
 
+history_cmd.app.command("update")(vintages_cmd.update)
+history_cmd.app.command("vintages")(vintages_cmd.vintages)
 app.add_typer(history_cmd.app, name="history")
 app.add_typer(scenario_cmd.app, name="scenario")
 app.command("brief")(brief_cmd.brief)
 app.command("bargain")(bargain_cmd.bargain)
-app.command("forecast")(forecast_cmd.forecast)
+forecast_app = typer.Typer(
+    help=forecast_cmd.forecast.__doc__, pretty_exceptions_enable=False, rich_markup_mode=None
+)
+forecast_app.callback(invoke_without_command=True)(forecast_cmd.forecast)
+forecast_app.command("diff")(forecast_log_cmd.diff)
+forecast_app.command("scores")(forecast_log_cmd.scores)
+app.add_typer(forecast_app, name="forecast")
 app.command("compare")(forecast_cmd.compare)
 app.command("evidence")(forecast_cmd.evidence)
 app.command("backtest")(backtest_cmd.backtest)
 app.add_typer(game_cmd.app, name="game")
 app.command("sensitivity")(sensitivity_cmd.sensitivity)
+app.command("serve")(serve_cmd.serve)
 
 
 def _fast_summary(args: list[str]) -> bool:

@@ -85,8 +85,12 @@ def _nearest_pd(cov: np.ndarray, floor: float = 1e-10) -> np.ndarray:
 
 
 def _prior_sd(names: tuple[str, ...], slope: float | None = None) -> np.ndarray:
+    from standoff.dynamics.leading import PRIOR_SD_BY_COVARIATE
+
     sd = PRIOR_SD_SLOPE if slope is None else float(slope)
-    return np.array([PRIOR_SD_INTERCEPT if n == "const" else sd for n in names])
+    return np.array(
+        [PRIOR_SD_INTERCEPT if n == "const" else PRIOR_SD_BY_COVARIATE.get(n, sd) for n in names]
+    )
 
 
 def fit_logit(

@@ -60,8 +60,8 @@ COMPONENTS: dict[str, tuple[str, ...]] = {
         "sanc_level",
         "ex_suspended",
     ),
-    "icbm": ("const", "kju", "l12", "agreement", "moratorium"),
-    "nuclear": ("const", "kju", "agreement", "rec24_nuclear", "moratorium"),
+    "icbm": ("const", "kju", "l12", "agreement", "mor_stmt"),
+    "nuclear": ("const", "kju", "agreement", "rec24_nuclear", "mor_stmt"),
     "resolution": ("const", "nuc_now", "icbm_now", "rec6_resolution"),
     "talks": (
         "const",
@@ -73,8 +73,9 @@ COMPONENTS: dict[str, tuple[str, ...]] = {
         "kju",
         "ex_suspended",
         "rec6_talks",
+        "talks_sched",
     ),
-    "summit": ("const", "talks_recent", "kju", "tension", "rec24_summit"),
+    "summit": ("const", "talks_recent", "kju", "tension", "rec24_summit", "summit_sched"),
     "agreement_sign": ("const", "talks_recent", "summit_recent", "rec6_agree"),
     "agreement_collapse": ("const", "tension", "l1"),
 }
@@ -84,7 +85,9 @@ PRIOR_SD_SLOPE_BY_COMPONENT: dict[str, float] = {
     "nuclear": 2.5,
     "resolution": 2.5,
     "talks": 0.5,
-    "summit": 1.0,
+    # 2.5 since the summit hazard has the scheduled-summit covariate (leadinfo): the nested
+    # validation on 2000-2012 (dynamics.validate) picks 2.5 for it over 1.0 and 0.5
+    "summit": 2.5,
     "agreement_sign": 1.0,
 }
 
@@ -121,6 +124,11 @@ def monthly_state(panel: pd.DataFrame) -> pd.DataFrame:
             else np.zeros(len(p)),
         }
     )
+    # what was known in advance, real-time (known on the first day of each month)
+    from standoff.dynamics.leading import state_columns
+
+    for name, v in state_columns(p).items():
+        st[name] = v
     st["tension"] = tension_series(st)
     # coverage: launches unknown -> the month cannot be used to fit
     st["observed"] = ~np.isnan(st["launches"].to_numpy()) & p["talks_held"].notna().to_numpy()
@@ -252,6 +260,12 @@ def design(st: pd.DataFrame) -> pd.DataFrame:
             "icbm_now": ((st["icbm"] + lag("icbm").fillna(0)) > 0).astype(float),
         }
     )
+    # leading information: known at the start of month t itself (standoff.dynamics.leading)
+    from standoff.dynamics.leading import LEADING_DESIGN
+
+    for name in LEADING_DESIGN:
+        if name in st:
+            x[name] = st[name]
     since = {col: months_since(st[col].to_numpy(float)) for col in set(DURATIONS.values())}
     for name, v in history_covariates(since).items():
         x[name] = v

@@ -66,6 +66,11 @@ NOWCAST_FIXED = {
     "provocation_other": ("provocations_other", False),
     "sanctions_index": ("sanctions_intensity", False),
     "us_threat": ("us_threats", False),
+    # launches recorded in nowcast months (the launch data may run ahead of the other tables
+    # after ``standoff history update``); missing where the launch data end
+    "launches": ("launches", False),
+    "launch_days": ("launch_days", False),
+    "icbm": ("launches_icbm", True),
 }
 
 
@@ -91,6 +96,9 @@ class FittedModel:
     tension_sd: float
     launch_cap: float
     notes: list[str] = field(default_factory=list)
+    #: the as-of view's ``leading_info`` and ``new_year_addresses`` tables: the simulator builds
+    #: the leading covariate paths known at ``as_of`` from them (:mod:`.leading`)
+    leading_tables: dict[str, pd.DataFrame] | None = None
 
     def coefficient_table(self) -> list[dict]:
         rows = []
@@ -192,7 +200,7 @@ def fit(
     if unknown:
         raise UsageError(f"parameters: unknown {sorted(unknown)[0]!r}")
 
-    panel = h.monthly
+    panel = pad_to_cut(h.monthly, cut)
     panel = panel[panel["month"] >= FIT_START].reset_index(drop=True)
     if len(panel) < 60:
         raise UsageError(
@@ -242,7 +250,7 @@ def fit(
     if len(now_idx):
         notes.append(
             f"launch data end {h.coverage_end('launches').date()}: months {st['month'].iloc[now_idx[0]]} .. "
-            f"{st['month'].iloc[now_idx[-1]]} are nowcast (launches simulated, other observed events fixed)"
+            f"{st['month'].iloc[now_idx[-1]]} are nowcast (recorded launches and events fixed, the rest simulated)"
         )
     return FittedModel(
         as_of=cut,
@@ -263,7 +271,42 @@ def fit(
         launch_cap=2.0 * float(np.nanmax(st["launches"].to_numpy(float)[mask])),
         tension_sd=max(float(np.nanstd(st["tension"].to_numpy()[mask])) / 10.0, 1e-6),
         notes=notes,
+        leading_tables={
+            k: h.tables[k] for k in ("leading_info", "new_year_addresses") if k in h.tables
+        },
     )
+
+
+#: regimes carried into months after the data (exogenous at the as-of date; everything else is
+#: left missing and simulated by the nowcast)
+CARRIED = ("leader", "exercises_suspended", "dprk_moratorium_in_force")
+
+
+def pad_to_cut(panel: pd.DataFrame, cut: pd.Timestamp) -> pd.DataFrame:
+    """Append the months after the panel's end up to the last month complete by ``cut``.
+
+    When the as-of date is later than every table's coverage, these months happened but no
+    data cover them yet: every count and state in them is missing (the nowcast simulates it),
+    except the regimes in :data:`CARRIED`. The forecast then starts in the month after the
+    as-of month, not in the month after the data.
+    """
+    if panel.empty:
+        return panel
+    last = pd.Period(panel["month"].iloc[-1], freq="M")
+    m = cut.to_period("M")
+    end = m if cut.normalize() == m.end_time.normalize() else m - 1
+    if end <= last:
+        return panel
+    months = pd.period_range(last + 1, end, freq="M").strftime("%Y-%m")
+    pad = pd.DataFrame({"month": months})
+    for c in panel.columns:
+        if c == "month":
+            continue
+        if c in CARRIED:
+            pad[c] = pd.Series([panel[c].iloc[-1]] * len(pad), dtype=panel[c].dtype)
+        else:
+            pad[c] = pd.Series([pd.NA] * len(pad), dtype=panel[c].dtype)
+    return pd.concat([panel, pad], ignore_index=True)
 
 
 def _nuclear_share(h: History) -> float:

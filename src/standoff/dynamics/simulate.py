@@ -221,6 +221,12 @@ def simulate(
     n = int(n_paths)
     gap = len(model.nowcast_months)
     H = int(horizon_months)
+    # leading information known at the origin (scheduled summits, moratorium statements ...);
+    # paths given in ``exog`` take precedence
+    from standoff.dynamics.leading import exog_paths
+
+    names = {c for fit in model.components.values() for c in fit.names}
+    exog = {**exog_paths(model, gap + H, names), **(exog or {})}
     ex_paths = _exog_paths(exog, gap, H)
     r = _rngs(seed)
     comps = model.components
@@ -312,17 +318,23 @@ def simulate(
                 v = _state_value(model, name, step)
             cov[name] = np.full(n, v)
         ex = float(cov["ex_suspended"][0]) if "ex_suspended" in ex_paths else ex0
+        ex_lever = None
         if not nowcast:
             for iv in policy.interventions:
                 if iv.kind == "exercises" and iv.active(month):
-                    ex = 1.0 if iv.suspend else 0.0
+                    ex = ex_lever = 1.0 if iv.suspend else 0.0
         cov["ex_suspended"] = np.full(n, ex)
+        if ex_lever == 1.0 and "exercise_major" in cov:  # the lever suspends the calendar
+            cov["exercise_major"] = np.zeros(n)
         mo = float(cov["moratorium"][0]) if "moratorium" in ex_paths else mor
+        lever = None
         if not nowcast:
             for iv in policy.interventions:
                 if iv.kind == "moratorium" and iv.active(month):
-                    mo = 1.0 if iv.suspend else 0.0
+                    mo = lever = 1.0 if iv.suspend else 0.0
         cov["moratorium"] = np.full(n, mo)
+        if lever is not None:  # the policy lever also sets the statement-dated moratorium
+            cov["mor_stmt"] = np.full(n, lever)
         cond = {"talks": since_talks <= 1, "agreement": agreement > 0, "quiet": since_test > 3}
         shifts = {
             t: np.zeros(n) if nowcast else _hazard_shift(policy, t, month, n, cond) for t in TARGETS
@@ -347,6 +359,11 @@ def simulate(
             v = fixed["nuclear"][step]
             if np.isfinite(v):
                 nuclear = np.full(n, v > 0)
+            # launches recorded in a nowcast month (launch data ahead of the other tables)
+            v = fixed.get("launches", np.full(step + 1, np.nan))[step]
+            if np.isfinite(v):
+                launches = np.full(n, int(v), dtype=launches.dtype)
+                icbm = np.full(n, fixed["icbm"][step] > 0)
         # --- UNSC
         cov["nuc_now"] = (nuclear | (nuc_prev > 0)).astype(float)
         cov["icbm_now"] = (icbm | (icbm_prev > 0)).astype(float)
@@ -408,6 +425,8 @@ def simulate(
         days = np.where(
             launches > 0, np.maximum(1.0, np.round(launches / model.missiles_per_launch_day)), 0.0
         )
+        if nowcast and np.isfinite(fixed.get("launch_days", np.full(step + 1, np.nan))[step]):
+            days = np.full(n, fixed["launch_days"][step])
         veto = fixed["veto"][step] if nowcast and np.isfinite(fixed["veto"][step]) else 0.0
         prov = (
             fixed["provocation_other"][step]

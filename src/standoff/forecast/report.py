@@ -75,6 +75,7 @@ def briefing_section(history, scenario) -> str:
         horizon=BRIEF_HORIZON,
         seed=BRIEF_SEED,
         summ=summ,
+        notes=out.get("notes", summ["notes"]),  # the simulation's notes and the data's freshness
         outcomes=", ".join(
             f"{k} {100 * v['p']:.1f}%" for k, v in summ["outcomes_at_horizon"].items()
         ),

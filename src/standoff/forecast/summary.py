@@ -16,7 +16,7 @@ from standoff.dynamics.model import FittedModel, fit, fit_from_scenario
 from standoff.dynamics.simulate import EVENTS, Simulation, simulate
 from standoff.errors import UsageError
 from standoff.history.core import History
-from standoff.labels import label
+from standoff.labels import label, target
 from standoff.limits import check_seed, check_simulation
 from standoff.scenario import Scenario
 from standoff.scenario.policy import STATUS_QUO, Policy
@@ -24,7 +24,7 @@ from standoff.scenario.policy import STATUS_QUO, Policy
 HORIZONS = (1, 3, 6, 12, 24)
 #: the events reported: at least one missile launch, then the simulator's events
 REPORTED = ("launch", *EVENTS)
-EVENT_LABELS = {e: label(e) for e in REPORTED}  # words from the one label map
+EVENT_LABELS = {e: target(e) if e == "launch" else label(e) for e in REPORTED}  # one label map
 
 
 def _horizons(h: int) -> list[int]:
@@ -59,10 +59,28 @@ def summarise(sim: Simulation, model: FittedModel | None = None) -> dict:
 
 def _model(history: History, scenario: Scenario | None, as_of) -> FittedModel:
     if scenario is not None and as_of is not None:
-        raise UsageError("--as-of: give either --scenario or --as-of, not both")
+        # the scenario's parameters, fitted as of another date (``standoff forecast`` with no
+        # arguments: korea-now's parameters as of the latest coverage of the latest vintage)
+        return fit(history, as_of, {k: v.value for k, v in scenario.parameters.items()})
     if scenario is not None:
         return fit_from_scenario(history, scenario)
     return fit(history, as_of)
+
+
+def with_freshness(out: dict, history: History, model: FittedModel) -> dict:
+    """Add the data's freshness (coverage end per table, as-of date, first forecast month,
+    vintage) and its warnings to a forecast summary."""
+    from standoff.history.freshness import freshness, freshness_notes
+
+    fr = freshness(history, model.as_of, model.first_forecast_month)
+    out["data"] = {
+        "vintage": history.vintage or history.origin,
+        "as_of": str(model.as_of.date()),
+        "first_forecast_month": model.first_forecast_month,
+        "coverage_end": {r["table"]: str(r["coverage_end"].date()) for _, r in fr.iterrows()},
+    }
+    out["notes"] = [*out.get("notes", []), *freshness_notes(fr)]
+    return out
 
 
 def run_forecast(
@@ -95,7 +113,7 @@ def run_forecast(
 
         out = apply(out, combiner(history, model, sim, progress))
     out["raw"] = raw
-    return out, sim, model
+    return with_freshness(out, history, model), sim, model
 
 
 def _summary(sim: Simulation, cmb) -> dict:
@@ -164,6 +182,7 @@ def compare_policies(
         "notes": base.notes,
         "raw": raw,
     }
+    out = with_freshness(out, history, model)
     for pid, s in sims.items():
         if pid == base.policy:
             continue

@@ -141,7 +141,9 @@ def build_nuclear_tests(data_dir: Path, leaders: pd.DataFrame) -> pd.DataFrame:
     return _finish("nuclear_tests", out, "date")
 
 
-def build_sanctions(data_dir: Path) -> pd.DataFrame:
+def build_sanctions(data_dir: Path, check_vetoes: bool = True) -> pd.DataFrame:
+    """UNSC resolutions with their measures; ``check_vetoes`` cross-checks the vetoed drafts
+    against the UNSC veto list (``standoff history update`` skips it when the list is not given)."""
     res = _read_curated(data_dir, "unsc_resolutions_dprk.csv")
     meas = _read_curated(data_dir, "sanctions_measures.csv")
     if set(res["resolution"]) != set(meas["document"]):
@@ -186,7 +188,8 @@ def build_sanctions(data_dir: Path) -> pd.DataFrame:
             "sources": df["sources"],
         }
     )
-    _check_vetoes(data_dir, out)
+    if check_vetoes:
+        _check_vetoes(data_dir, out)
     return _finish("sanctions", out, "date")
 
 
@@ -296,6 +299,67 @@ def build_events(data_dir: Path) -> pd.DataFrame:
     return _finish("events", out, "date_start")
 
 
+NYA_DIR = "raw/new_year_addresses_e9t/data"
+LEADING_YEARS = (1984, 2030)  # span of the generated calendar rows (anniversaries, US elections)
+
+
+def build_leading(data_dir: Path) -> pd.DataFrame:
+    """What was known in advance: curated rows plus the expanded calendar (see
+    :mod:`standoff.history.leading`)."""
+    from standoff.history.leading import jubilee_rows, us_election_rows
+
+    d = _read_curated(data_dir, "leading_info.csv")
+    rows = []
+    for _, r in d.iterrows():
+        ps = None if pd.isna(r["planned_start"]) else parse_partial(r["planned_start"])
+        pe = None if pd.isna(r["planned_end"]) else parse_partial(r["planned_end"])
+        if ps is not None and pe is None:
+            pe = ps
+        if pe is not None and ps is None:
+            raise DataError(f"leading_info.csv: {r['id']}: planned_end without planned_start")
+        if ps is None:
+            prec = None
+        elif ps.start == pe.start and ps.end == pe.end:
+            prec = ps.precision
+        else:
+            prec = "range"
+        if pe is not None and pe.end < ps.start:
+            raise DataError(f"leading_info.csv: {r['id']}: planned_end before planned_start")
+        rows.append(
+            {
+                **{k: _nan_to_none(r[k]) for k in d.columns},
+                "planned_start": None if ps is None else ps.start.isoformat(),
+                "planned_end": None if pe is None else pe.end.isoformat(),
+                "date_precision": prec,
+            }
+        )
+    cal = _read_curated(data_dir, "leading_info_calendar.csv")
+    rows += jubilee_rows(cal, *LEADING_YEARS)
+    rows += us_election_rows(*LEADING_YEARS, known_from=f"{LEADING_YEARS[0]}-01-01")
+    return _finish("leading_info", pd.DataFrame(rows), "known_from")
+
+
+def build_new_year_addresses(data_dir: Path) -> pd.DataFrame:
+    """Keyword coding of the New Year addresses (rule in :mod:`standoff.history.leading`)."""
+    from standoff.history.leading import code_new_year_address
+
+    rows = []
+    for p in sorted((data_dir / NYA_DIR).glob("*.txt")):
+        year = int(p.stem)
+        c = code_new_year_address(p.read_text(encoding="utf-8"))
+        rows.append(
+            {
+                "id": f"nya-{year}",
+                "year": str(year),
+                "date": f"{year}-01-01",
+                **{k: (repr(v) if k == "tone" else str(int(v))) for k, v in c.items()},
+                "known_from": f"{year}-01-01",
+                "sources": "G11; W-LI-NYA-CODING",
+            }
+        )
+    return _finish("new_year_addresses", pd.DataFrame(rows), "date")
+
+
 def _finish(name: str, df: pd.DataFrame, sort_col: str) -> pd.DataFrame:
     """Order columns, sort deterministically and validate against the schema."""
     cols = [c.name for c in SCHEMAS[name]]
@@ -321,6 +385,8 @@ def build_tables(data_dir: str | Path) -> dict[str, pd.DataFrame]:
         "diplomacy": build_diplomacy(data_dir),
         "provocations": build_provocations(data_dir),
         "events": build_events(data_dir),
+        "leading_info": build_leading(data_dir),
+        "new_year_addresses": build_new_year_addresses(data_dir),
     }
     assert tuple(tables) == BASE_TABLES
     check_sources(tables, str(data_dir))

@@ -33,9 +33,12 @@ from standoff.history.schema import (
     BASE_TABLES,
     DATED_TABLES,
     MISSILE_TYPES,
+    OPTIONAL_TABLES,
+    SCHEMAS,
     check_sources,
     parse_csv_table,
     to_csv_text,
+    validate_frame,
 )
 from standoff.limits import TABLE_MAX_BYTES, clip, read_text_bounded
 
@@ -50,6 +53,9 @@ _DATE_COL = {
     "provocations": "date",
     "events": "date_start",
 }
+#: tables whose ``known_from`` may not precede their event date (``leading_info`` rows are known
+#: *before* the planned date by design)
+_KNOWN_NOT_BEFORE = {**_DATE_COL, "new_year_addresses": "date"}
 SUMMARY_BY = ("year", "leader", "type")
 
 
@@ -65,6 +71,10 @@ class History:
     as_of_date: pd.Timestamp | None = None
     origin: str = "bundled"
     _monthly: pd.DataFrame | None = field(default=None, repr=False)
+    #: id of the vintage the tables come from (None for a user's ``--history`` directory)
+    vintage: str | None = None
+    #: where the vintages live (``History.as_of(D, vintage=...)`` looks there)
+    vintage_root: Path | None = field(default=None, repr=False)
 
     # ------------------------------------------------------------------ loading
     @classmethod
@@ -74,6 +84,7 @@ class History:
         db: str | Path | None = None,
         *,
         store: bool = True,
+        vintage: str | None = None,
     ) -> History:
         """Open the history.
 
@@ -88,11 +99,31 @@ class History:
             the bundled tables, and to no file (in memory) for a ``history_dir``.
         store
             ``False`` skips DuckDB entirely (reads the CSV files directly).
+        vintage
+            Which vintage of the tables (:mod:`standoff.history.vintages`): an id, ``latest``
+            (the default: the newest ``standoff history update``, else the bundled tables) or
+            ``bundled``. Not with ``history_dir``.
         """
+        from standoff.history.vintages import BUNDLED, resolve, vintages_root
+
+        root = vintages_root(db)
+        if history_dir is not None:
+            if vintage is not None:
+                raise UsageError("--vintage: not with --history (a directory is its own vintage)")
+            src, origin, vid = Path(history_dir), str(history_dir), None
+        else:
+            v = resolve(root, vintage, full=False)
+            src = v.tables_dir
+            vid = v.id
+            origin = "bundled" if v.id == BUNDLED else f"vintage {v.id}"
+        out = cls._load(src, origin, history_dir, db, store)
+        out.vintage, out.vintage_root = vid, root
+        return out
+
+    @classmethod
+    def _load(cls, src: Path, origin: str, history_dir, db, store: bool) -> History:
         from standoff.store.duckdb_store import default_db_path, ensure_store, fingerprint
 
-        src = Path(history_dir) if history_dir is not None else bundled_dir()
-        origin = "bundled" if history_dir is None else str(src)
         if history_dir is not None and not src.is_dir():
             raise DataError(
                 f"{src}: expected a directory of history tables (see `standoff history export`)"
@@ -121,10 +152,19 @@ class History:
         return cls(_parse_dir(src), origin=origin)
 
     # ------------------------------------------------------------------ as-of
-    def as_of(self, date: str | dt.date | pd.Timestamp) -> History:
-        """A view in which nothing dated after ``date`` exists (see module docstring)."""
+    def as_of(self, date: str | dt.date | pd.Timestamp, vintage: str | None = None) -> History:
+        """A view in which nothing dated after ``date`` exists (see module docstring).
+
+        ``vintage`` also cuts by *publication*: the tables are those of that vintage (an id,
+        or ``"known"`` for the newest vintage obtained on or before ``date``), which must have
+        been obtained on or before ``date`` (else :class:`LookAheadError`). This removes later
+        revisions and later additions of past rows that the vintages record; it cannot undo
+        revisions made before the oldest vintage (the bundled one).
+        """
         cut = parse_cut(date, "as_of")
         self._check_plausible(cut)
+        if vintage is not None:
+            return self._as_of_vintage(cut, vintage)
         if self.as_of_date is not None and cut > self.as_of_date:
             raise LookAheadError(
                 f"as_of: this history is already cut at {self.as_of_date.date()}; "
@@ -147,7 +187,33 @@ class History:
                 df = df[df["start"] <= cut].copy()
                 df.loc[df["end"] > cut, "end"] = pd.NaT
             out[name] = df.reset_index(drop=True)
-        return History(out, as_of_date=cut, origin=self.origin)
+        return History(
+            out,
+            as_of_date=cut,
+            origin=self.origin,
+            vintage=self.vintage,
+            vintage_root=self.vintage_root,
+        )
+
+    def _as_of_vintage(self, cut: pd.Timestamp, vintage: str) -> History:
+        from standoff.history.vintages import latest_obtained_by, resolve, vintages_root
+
+        if self.as_of_date is not None and cut > self.as_of_date:
+            raise LookAheadError(
+                f"as_of: this history is already cut at {self.as_of_date.date()}; "
+                f"cannot look ahead to {cut.date()}"
+            )
+        root = self.vintage_root or vintages_root()
+        v = latest_obtained_by(root, cut) if vintage == "known" else resolve(root, vintage)
+        if pd.Timestamp(v.obtained) > cut:
+            raise LookAheadError(
+                f"vintage: {v.id} was obtained on {v.obtained}, after the cut {cut.date()} "
+                "(use a vintage obtained by then, or vintage='known')"
+            )
+        base = History(
+            _parse_dir(v.tables_dir), origin=f"vintage {v.id}", vintage=v.id, vintage_root=root
+        )
+        return base.as_of(cut)
 
     def _check_plausible(self, cut: pd.Timestamp) -> None:
         """An as-of date must lie in the record's range: not before its first month (the
@@ -196,6 +262,15 @@ class History:
     events = property(lambda self: self.table("events"))
     sources = property(lambda self: self.table("sources"))
     coverage = property(lambda self: self.table("coverage"))
+    leading_info = property(lambda self: self.table("leading_info"))
+    new_year_addresses = property(lambda self: self.table("new_year_addresses"))
+
+    def leading_covariates(self, months) -> pd.DataFrame:
+        """Leading covariates of ``months`` (past and future) as known at this view's cut
+        (:func:`standoff.history.leading.leading_covariates`)."""
+        from standoff.history.leading import leading_covariates
+
+        return leading_covariates(self, months, self.as_of_date)
 
     def coverage_end(self, table: str) -> pd.Timestamp | None:
         cov = self.tables["coverage"]
@@ -476,6 +551,9 @@ def _read_texts(src: Path) -> dict[str, str]:
     texts = {}
     for name in BASE_TABLES:
         p = src / f"{name}.csv"
+        if name in OPTIONAL_TABLES and not p.is_file():
+            texts[name] = ""  # an older export: the table is empty (see schema.OPTIONAL_TABLES)
+            continue
         if not p.is_file():
             raise DataError(
                 f"{p}: file not found (a history directory needs {', '.join(t + '.csv' for t in BASE_TABLES)})"
@@ -485,7 +563,14 @@ def _read_texts(src: Path) -> dict[str, str]:
 
 
 def _parse_dir(src: Path) -> dict[str, pd.DataFrame]:
-    tables = {name: parse_csv_table(name, src / f"{name}.csv") for name in BASE_TABLES}
+    tables = {}
+    for name in BASE_TABLES:
+        p = src / f"{name}.csv"
+        if name in OPTIONAL_TABLES and not p.is_file():
+            empty = pd.DataFrame({c.name: pd.Series(dtype=object) for c in SCHEMAS[name]})
+            tables[name] = validate_frame(name, empty, str(p))
+        else:
+            tables[name] = parse_csv_table(name, p)
     _check_consistency(tables, src)
     check_sources(tables, str(src))
     return tables
@@ -506,7 +591,9 @@ def _check_consistency(tables: dict[str, pd.DataFrame], src: Path) -> None:
             f"of {', '.join(DATED_TABLES)}, got {clip(unknown.iloc[0])}"
         )
     cov = set(names)
-    missing = [t for t in DATED_TABLES if t not in cov]
+    missing = [
+        t for t in DATED_TABLES if t not in cov and not (t in OPTIONAL_TABLES and tables[t].empty)
+    ]
     if missing:
         raise DataError(
             f"{src}/coverage.csv: column 'table': expected a row for {', '.join(missing)}"
@@ -516,9 +603,8 @@ def _check_consistency(tables: dict[str, pd.DataFrame], src: Path) -> None:
         raise DataError(
             f"{src}/coverage.csv: row for '{bad['table'].iloc[0]}': expected end >= start"
         )
-    for name in DATED_TABLES:
+    for name, col in _KNOWN_NOT_BEFORE.items():
         df = tables[name]
-        col = _DATE_COL[name]
         early = df["known_from"] < df[col]
         if early.any():
             i = int(np.flatnonzero(early.to_numpy())[0])

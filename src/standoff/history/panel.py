@@ -34,6 +34,9 @@ dprk_moratorium_in_force        a self-declared DPRK test moratorium (1999, 2018
 exercises_suspended             large-scale US-ROK exercises suspended (2018-06 .. 2022-08)
 us_threats                      US leader-level threats of force (coded for 2017 only)
 provocations_<type>             CSIS events (missile, nuclear, other; KST dates)
+summit_scheduled ... nya_nuclear leading covariates as known on the first day of the month
+                                (:mod:`.leading`: real-time values, the ones the hazards
+                                are fitted on)
 =============================== =====================================================
 """
 
@@ -155,6 +158,17 @@ def build_monthly(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
     m = covered("provocations")
     for t in ("missile", "nuclear", "other"):
         out[f"provocations_{t}"] = counts(pv.loc[pv["type"] == t, "date"], m)
+
+    # leading information, as known when each month began (real-time vintage)
+    from standoff.history.leading import LEADING_COLUMNS, leading_covariates
+
+    lead = leading_covariates(tables, months, as_of=None)
+    m = covered("leading_info")
+    for col in LEADING_COLUMNS:
+        if col.startswith("nya_"):
+            out[col] = pd.array(lead[col].to_numpy(float), dtype="Float64")
+        else:
+            out[col] = flag(lead[col].to_numpy(), m)
 
     return pd.DataFrame(out)
 

@@ -38,6 +38,25 @@ DIPLOMACY_KINDS = (
 )
 SANCTION_KINDS = ("demand", "sanctions", "designations", "panel_renewal", "vetoed_draft")
 PRECISIONS = ("day", "month", "year", "range")
+LEADING_KINDS = (
+    "summit",
+    "talks",
+    "exercise",
+    "anniversary",
+    "party_congress",
+    "election",
+    "moratorium",
+)
+LEADING_ACTIONS = (
+    "scheduled",
+    "rescheduled",
+    "cancelled",
+    "reinstated",
+    "declared",
+    "extended",
+    "renounced",
+    "calendar",
+)
 
 #: Ordinal measure categories of the UNSC regime: 0/blank = not addressed by the document,
 #: 1 = partial (cap, exemption, "called for", designations), 2 = comprehensive ban.
@@ -206,12 +225,60 @@ SCHEMAS: dict[str, tuple[Col, ...]] = {
         _c("known_from", "date", True),
         _c("sources", required=True),
     ),
+    # what was known in advance (see standoff.history.leading): one row per announcement,
+    # rescheduling, cancellation or statement, dated by the day it became public
+    "leading_info": (
+        _c("id", required=True),
+        _c("kind", required=True, choices=LEADING_KINDS),
+        _c("action", required=True, choices=LEADING_ACTIONS),
+        _c("event_key", required=True),
+        _c("planned_start", "date"),
+        _c("planned_end", "date"),
+        _c("date_precision", choices=PRECISIONS),
+        _c("track"),
+        _c("participants"),
+        _c("scale", choices=("major", "scaled")),
+        _c("issue"),
+        _c("event", required=True),
+        _c("known_basis"),
+        _c("verification"),
+        _c("known_from", "date", True),
+        _c("sources", required=True),
+    ),
+    # transparent keyword coding of each New Year address, known from 1 January
+    "new_year_addresses": (
+        _c("id", required=True),
+        _c("year", "int", True),
+        _c("date", "date", True),
+        _c("text_chars", "int", True),
+        _c("us_mentions", "int", True),
+        _c("rok_mentions", "int", True),
+        _c("conciliatory", "int", True),
+        _c("hostile", "int", True),
+        _c("nuclear", "int", True),
+        _c("missile", "int", True),
+        _c("tone", "float", True),
+        _c("known_from", "date", True),
+        _c("sources", required=True),
+    ),
 }
 
 #: Tables a history directory must contain (``monthly`` is derived, never read).
 BASE_TABLES = tuple(SCHEMAS)
 #: Tables whose rows are dated events subject to the as-of cut (by ``known_from``).
-DATED_TABLES = ("launches", "nuclear_tests", "sanctions", "diplomacy", "provocations", "events")
+DATED_TABLES = (
+    "launches",
+    "nuclear_tests",
+    "sanctions",
+    "diplomacy",
+    "provocations",
+    "events",
+    "leading_info",
+    "new_year_addresses",
+)
+#: Tables added after the first release: a user's ``--history`` directory may omit them
+#: (they are then empty, and the leading covariates are all "nothing known in advance").
+OPTIONAL_TABLES = ("leading_info", "new_year_addresses")
 
 _DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _INT_RE = re.compile(r"^-?\d+$")
@@ -227,6 +294,12 @@ def _domain(c: Col) -> str:
         return f"{int(v)}" if float(v).is_integer() and abs(v) < 1e15 else f"{v:g}"
 
     return f"[{f(c.lo)}, {f(c.hi)}]"
+
+
+#: planned dates of ``leading_info`` (elections, anniversaries, agreed meetings) may lie far
+#: ahead of today; every other date column keeps :func:`_date_range`
+PLANNED_DATE_COLUMNS = frozenset({"planned_start", "planned_end"})
+PLANNED_DATE_MAX = pd.Timestamp("2100-12-31")
 
 
 def _date_range() -> tuple[pd.Timestamp, pd.Timestamp]:
@@ -306,6 +379,8 @@ def _convert(vals: pd.Series, c: Col, origin: str, lines: np.ndarray) -> pd.Seri
             i = int(np.flatnonzero(bad)[0])
             raise _fail(origin, lines[i], c.name, "a date YYYY-MM-DD", text.iloc[i])
         lo, hi = _date_range()
+        if c.name in PLANNED_DATE_COLUMNS:  # a plan or a fixed calendar date may lie years ahead
+            hi = PLANNED_DATE_MAX
         bad = present & ~parsed.between(lo, hi).to_numpy()
         if bad.any():
             i = int(np.flatnonzero(bad)[0])

@@ -288,9 +288,34 @@ def build_briefing(ctx: BriefContext) -> tuple[str, dict]:
         title=title,
         origin=h.origin,
         as_of=k["as_of"],
+        freshness=Markup(_freshness_block(h)),
         sections=[(t, Markup(str(frag))) for t, frag in sections],
     )
     return page + "\n", k
+
+
+def _freshness_block(h: History) -> str:
+    """How fresh the data are: coverage end per table vs the as-of date, and warnings."""
+    from standoff.history.freshness import freshness, freshness_notes
+
+    fr = freshness(h)
+    rows = [
+        {
+            "label": r["label"],
+            "coverage_end": str(r["coverage_end"].date()),
+            "days_behind": int(r["days_behind"]),
+            "nowcast": r["nowcast"],
+        }
+        for _, r in fr.iterrows()
+    ]
+    return render(
+        "sections/freshness.html",
+        vintage=str(h.vintage or h.origin),
+        as_of=str(fr["as_of"].iloc[0].date()) if len(fr) else "–",
+        first=fr["first_forecast_month"].iloc[0] if len(fr) else None,
+        rows=rows,
+        notes=freshness_notes(fr),
+    )
 
 
 def write_briefing(

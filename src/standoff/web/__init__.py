@@ -1,0 +1,1 @@
+"""The analyst's workbench: ``standoff serve`` (FastAPI app over :mod:`standoff.web.services`)."""
