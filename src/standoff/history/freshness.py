@@ -21,6 +21,8 @@ LABELS = {
     "diplomacy": "negotiations",
     "provocations": "provocations (CSIS)",
     "events": "key events",
+    "leading_info": "leading information",
+    "new_year_addresses": "New Year addresses",
 }
 
 
