@@ -101,18 +101,24 @@ function initOutlook() {
 /* ------------------------------------------------------------------ Policies */
 const DEFAULT_TICKED = ["status-quo", "phased-relief", "maximum-pressure"];
 
-function sliderFor(name, value, sliders) {
-  const [lo, hi, step] = sliders[name] || [-10, 10, 0.1];
-  return { min: Math.min(lo, value), max: Math.max(hi, value), step };
+function sliderFor(name, sourced, sliders) {
+  // the value's own plausible range (scenario file) when it states one, else a wide band
+  const [lo0, hi0, step] = sliders[name] || [-10, 10, 0.1];
+  const [lo, hi] = Array.isArray(sourced.range) && sourced.range.length === 2 ? sourced.range : [lo0, hi0];
+  const value = sourced.value;
+  return { min: Math.min(lo, value), max: Math.max(hi, value), step: Math.min(step, (hi - lo) / 100 || step) };
 }
 
 function assumptionRow(label, sourced, name, sliders, onChange) {
-  const r = sliderFor(name, sourced.value, sliders);
+  const r = sliderFor(name, sourced, sliders);
   const original = sourced.value;
   const range = el("input", { type: "range", min: r.min, max: r.max, step: r.step, value: sourced.value, "aria-label": label });
   const num = el("input", { type: "number", step: "any", value: sourced.value, "aria-label": `${label} value`, "data-name": name });
   const why = el("input", { type: "text", class: "rationale-edit", value: sourced.assumption || "", "aria-label": `${label} rationale` });
   const src = el("p", { class: "rationale src", text: sourced.source ? `source: ${sourced.source}` : "" });
+  const rng = Array.isArray(sourced.range)
+    ? el("p", { class: "rationale", text: `plausible range ${sourced.range[0]} to ${sourced.range[1]}${sourced.range_note ? ": " + sourced.range_note : ""}` })
+    : null;
   const whyBox = el("label", { class: "rationale", hidden: Boolean(sourced.source) }, ["assumption: ", why]);
   const set = (v, from) => {
     if (!Number.isFinite(v)) return;
@@ -136,7 +142,7 @@ function assumptionRow(label, sourced, name, sliders, onChange) {
     else why.value = sourced.assumption || "";  // a value needs its rationale
     onChange();
   });
-  return [el("div", { class: "assumption" }, [el("span", { text: label }), range, num]), src, whyBox];
+  return [el("div", { class: "assumption" }, [el("span", { text: label }), range, num]), src, whyBox, rng].filter(Boolean);
 }
 
 // Which intervention fields apply to which kind (see standoff.scenario.policy).
