@@ -15,6 +15,9 @@ LABELS: dict[str, str] = {
     # covariates of the simulator and of `standoff evidence` (dynamics.features)
     "const": "intercept",
     "kju": "Kim Jong Un era",
+    "mor_stmt": "DPRK test moratorium declared (by statement)",
+    "summit_sched": "US/ROK-DPRK summit scheduled in the month",
+    "talks_sched": "talks with the DPRK scheduled in the month",
     "l1": "launches last month (log 1+n)",
     "l12": "launches, 12-month average (log 1+n)",
     "tension": "tension index (/10)",
