@@ -69,6 +69,10 @@ LABELS: dict[str, str] = {
     "agreement_signed": "agreement signed",
     "agreement_collapse": "agreement collapses",
     "war": "war",
+    # the war model's stated assumptions (dynamics.war; scenario `parameters:`)
+    "war_prior_mean": "escalation to war, prior mean (share of disputes)",
+    "war_prior_weight": "weight of that prior (in disputes)",
+    "war_tension_effect": "war log-odds per standard deviation of tension",
     # outcomes of `standoff evidence`
     "launches_on_pressure": "missile launches",
     "sanctions_on_provocation": "new UNSC sanctions resolution",
