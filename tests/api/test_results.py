@@ -25,7 +25,8 @@ def test_forecast_table_is_a_frame_matching_the_dict(fc):
     assert set(t["months"]) == {1, 3, 6, 12}
     row = t[(t["event"] == "nuclear") & (t["months"] == 12)].iloc[0]
     assert row["p"] == fc["events"]["nuclear"]["12"]["p"]  # the dict still works
-    assert row["p"] == pytest.approx(fc.prob("nuclear", 12)[0], abs=1e-6)
+    cell = fc["events"]["nuclear"]["12"]  # fc.prob is the simulator's own (raw) value
+    assert cell.get("raw", cell["p"]) == pytest.approx(fc.prob("nuclear", 12)[0], abs=1e-6)
     assert fc.to_frame().equals(t)
     assert list(fc.outcomes["outcome"]) == ["war", "agreement", "talks", "standoff"]
     assert fc.outcomes["p"].sum() == pytest.approx(1.0)
@@ -97,7 +98,11 @@ def test_comparison_table(hist):
     sims = c.simulations
     x = sims["maximum-pressure"].within("resolution", 6).astype(float)
     y = sims["status-quo"].within("resolution", 6).astype(float)
-    assert d["diff"] == pytest.approx(float(np.mean(x - y)), abs=1e-6)
+    raw = float(np.mean(x - y))  # the simulators' paired difference
+    pa = c["policies"]["maximum-pressure"]["events"]["resolution"]["6"]
+    pb = c["policies"]["status-quo"]["events"]["resolution"]["6"]
+    assert pa.get("raw", pa["p"]) - pb.get("raw", pb["p"]) == pytest.approx(raw, abs=1e-6)
+    assert np.sign(d["diff"]) == np.sign(raw)  # the combination is monotone in the raw value
 
 
 def test_backtest_result_is_a_dict_with_a_score_frame(hist, capsys):

@@ -7,6 +7,8 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from standoff.backtest import backtest, baselines, scores
 from standoff.backtest.core import forecast_origin, observed
@@ -302,21 +304,51 @@ def test_combination_weights_ignore_every_later_outcome(hist):
     assert w2 == w0 and c2 == c0
 
 
-def test_combination_starts_at_equal_weights_and_learns():
+def test_recalibration_starts_at_the_identity_and_learns():
     from standoff.backtest import combine
 
-    coef = combine.stack_weights(np.zeros((0, 3)), np.zeros(0))
-    np.testing.assert_allclose(coef, [0, 1 / 3, 1 / 3, 1 / 3])
-    p = np.array([0.2, 0.4, 0.6])
-    z = np.log(p / (1 - p)).mean()
-    assert combine.stack_predict(coef, p) == pytest.approx(1 / (1 + np.exp(-z)))
-    # the first input is informative, the others noise: with history its weight grows
+    # nothing resolved, or too few episodes: the simulator alone
+    assert combine.recal_fit(np.zeros(0), np.zeros(0)) is None
+    assert combine.recal_fit(np.full(30, 0.2), np.r_[np.ones(5), np.zeros(25)]) is None
+    p = np.array([0.001, 0.2, 0.7])
+    np.testing.assert_array_equal(combine.recal_predict(None, p), p)
+    # a simulator that is over-confident (true log odds are half its log odds): the slope
+    # learned is below 1, and closer to 0.5 with more resolved forecasts
     rng = np.random.default_rng(0)
-    q = rng.uniform(0.05, 0.95, (400, 3))
-    y = (rng.random(400) < q[:, 0]).astype(float)
-    few = combine.stack_weights(q[:10], y[:10])
-    many = combine.stack_weights(q, y)
-    assert many[1] > few[1] > 0 and abs(many[2]) < 0.3 and abs(many[3]) < 0.3
+    z = rng.normal(0, 2.5, 4000)
+    q = 1 / (1 + np.exp(-z))
+    y = (rng.random(4000) < 1 / (1 + np.exp(-0.5 * z))).astype(float)
+    few = combine.recal_fit(q[:60], y[:60])
+    many = combine.recal_fit(q, y)
+    assert few is not None and many is not None
+    assert np.exp(many[1]) < np.exp(few[1]) <= 1.0 + 1e-9
+    assert abs(np.exp(many[1]) - 0.5) < 0.08 and abs(many[0]) < 0.15
+    # the overlap weight shrinks the evidence: the weighted fit stays closer to the identity
+    w = combine.recal_fit(q[:200], y[:200], weight=combine.overlap_weight(12, 1))
+    u = combine.recal_fit(q[:200], y[:200])
+    assert abs(w[1]) < abs(u[1])
     assert combine.count_weight(np.array([]), np.array([])) == 0.5
-    w = combine.count_weight(np.full(200, 1.0), np.full(200, 3.0))
-    assert 0.5 < w < 0.75
+    cw = combine.count_weight(np.full(200, 1.0), np.full(200, 3.0))
+    assert 0.5 < cw < 0.75
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    a=st.floats(-3, 3),
+    beta=st.floats(-2, 2),
+    p1=st.floats(0, 1),
+    p2=st.floats(0, 1),
+)
+def test_recalibration_is_strictly_increasing_and_keeps_every_sign(a, beta, p1, p2):
+    """Policy-invariant and monotone: a policy that lowers the simulated probability lowers
+    the combined one; equal inputs give equal outputs; the slope is never negative."""
+    from standoff.backtest import combine
+
+    c = np.array([a, beta])
+    r1, r2 = float(combine.recal_predict(c, p1)), float(combine.recal_predict(c, p2))
+    lo, hi = sorted((p1, p2))
+    if hi - lo > 1e-6 and combine.RCLIP < hi and lo < 1 - combine.RCLIP:
+        assert (r1 < r2) == (p1 < p2)
+    if p1 == p2:
+        assert r1 == r2
+    assert combine.recal_slope(c, p1) >= 0

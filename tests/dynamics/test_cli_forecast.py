@@ -145,9 +145,13 @@ def test_forecast_every_event_every_horizon_combined_and_raw(run_cli):
         ps = [cells[k]["p"] for k in ("1", "3", "6", "9")]
         assert all(0 <= p <= 1 for p in ps) and ps == sorted(ps), ev  # monotone in the horizon
     launch = d["events"]["launch"]["3"]
-    assert launch["combined"] and launch["p"] != launch["raw"]  # stacked (combine.METHOD)
+    assert launch["combined"]
     w = d["combination"]["weights"]["launch"]["3"]
-    assert w["method"] != "raw" and w["n_resolved"] > 0
+    assert w["n_resolved"] > 0 and w["method"] in ("recalibration", "raw")
+    if w["method"] == "raw":  # too few episodes with or without a launch: the simulator alone
+        assert launch["p"] == launch["raw"]
+    else:
+        assert w["slope"] > 0 and launch["p"] != launch["raw"]
     assert 0 < d["launches_combined"]["ensemble_weight"] < 1
     code, out2, err = run_cli(*args, "--raw", "--json")
     assert code == 0, err

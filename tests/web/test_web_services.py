@@ -80,7 +80,7 @@ def test_outlook_shows_the_combined_forecast_when_ready(hist, monkeypatch):
     def combiner(history, model, sim, progress=None):
         return "weights"
 
-    def apply(summary, cmb):
+    def apply(summary, cmb, sim=None):
         for v in summary["events"].values():
             for k, cell in v.items():
                 if k != "label":

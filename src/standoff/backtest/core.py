@@ -23,9 +23,9 @@ model and every baseline alike). Baselines read only ``History.as_of(end of D-1)
 * counts: intercept-only NB (mean and variance of the expanding window's monthly counts times
   h; Poisson when not overdispersed) and the rolling NB (the same on the trailing 60 months).
 
-The reported ``standoff`` forecast is the combination of :mod:`.combine` (the simulator stacked
-with the rolling climatology and the Markov chain; for counts a mixture with the rolling NB),
-with weights from resolved forecasts only; ``standoff_raw`` is the simulator alone.
+The reported ``standoff`` forecast is the combination of :mod:`.combine` (a policy-invariant
+recalibration of the simulator; for counts a mixture with the rolling NB), fitted on resolved
+forecasts only; ``standoff_raw`` is the simulator alone.
 
 War is forecast (its level is reported) but not scored: the record has no war onset.
 """
@@ -262,7 +262,8 @@ def backtest(
             skipped.append({"origin": str(o), "reason": rec["skipped"]})
             continue
         records.append(rec)
-    combine_records(records, horizons)
+    step = int(np.median(np.diff([o.ordinal for o in ors]))) if len(ors) > 1 else 1
+    combine_records(records, horizons, step)
     for rec in records:
         o = pd.Period(rec["origin"], freq="M")
         for h in horizons:
@@ -270,7 +271,6 @@ def backtest(
             obs["launches"] = observed(full, o, h, "launches")
             rec["h"][h]["observed"] = obs
     elapsed = time.perf_counter() - t0
-    step = int(np.median(np.diff([o.ordinal for o in ors]))) if len(ors) > 1 else 1
     table = score_table(records, horizons, list(targets), reps, boot_seed, step)
     held = [r for r in records if r["origin"] >= HELD_OUT_FROM]
     table_held = score_table(held, horizons, list(targets), reps, boot_seed, step) if held else {}
@@ -309,49 +309,56 @@ def known_outcome(rec: dict, origin: pd.Period, h: int, column: str) -> float:
     return float("nan") if np.isnan(v).any() else float(v.sum())
 
 
-def combine_records(records: list[dict], horizons) -> None:
+def combine_records(records: list[dict], horizons, step: int = 1) -> None:
     """Add the combined forecasts (``combined``, ``weights``, ``count_mix``) to each record.
 
     At origin D, only records of origins o with o + h <= D enter, with their outcomes as
-    recorded at D (:func:`known_outcome`): a function of what was known at D.
+    recorded at D (:func:`known_outcome`): a function of what was known at D. ``step`` is the
+    spacing of the origins in months (the overlap weight of :mod:`.combine`).
     """
     recs = sorted(records, key=lambda r: r["origin"])
     crps_cache: dict = {}
     for pos, rec in enumerate(recs):
-        combine_one(rec, recs[:pos], horizons, crps_cache)
+        combine_one(rec, recs[:pos], horizons, crps_cache, step)
 
 
-def combine_one(rec: dict, earlier: list[dict], horizons, crps_cache: dict | None = None) -> None:
+def combine_one(
+    rec: dict, earlier: list[dict], horizons, crps_cache: dict | None = None, step: int = 1
+) -> None:
     """Combine the forecasts of ``rec`` (origin D) using the records in ``earlier`` (origins
-    before D) whose outcomes had resolved before D, as recorded in ``rec['known']``."""
+    before D) whose outcomes had resolved before D, as recorded in ``rec['known']``: per binary
+    target the recalibration of the simulator (:func:`standoff.backtest.combine.recal_fit`),
+    for counts the mixture with the rolling NB."""
     from standoff.backtest import combine
 
     crps_cache = {} if crps_cache is None else crps_cache
     D = pd.Period(rec["origin"], freq="M")
     for h in horizons:
         past = []
-        for r in earlier:
+        for r in sorted(earlier, key=lambda r: r["origin"]):
             o = pd.Period(r["origin"], freq="M")
             if o.ordinal + h <= D.ordinal and h in r["h"]:
                 past.append((r, o))
         cur = rec["h"][h]
         comb, weights = {}, {}
+        wt = combine.overlap_weight(h, step)
         for t, (_, col) in BINARY.items():
             P, y = [], []
-            for r, o in past if combine.METHOD[t] != "raw" else ():
+            for r, o in past:
                 v = known_outcome(rec, o, h, col)
                 if np.isfinite(v):
-                    P.append(_stack_inputs(r["h"][h], t))
+                    P.append(r["h"][h]["forecast"][t])
                     y.append(float(v > 0))
-            method = combine.METHOD[t]
-            coef = combine.stack_weights(np.array(P), np.array(y), method)
-            comb[t] = combine.stack_predict(coef, _stack_inputs(cur, t))
-            weights[t] = {"method": method, "n_resolved": len(y)}
+            coef = combine.recal_fit(np.array(P), np.array(y), wt)
+            comb[t] = float(combine.recal_predict(coef, cur["forecast"][t]))
+            weights[t] = {
+                "method": combine.RULE if coef is not None else "raw",
+                "n_resolved": len(y),
+                "episodes": scores.episodes(np.array(y)) if y else 0,
+            }
             if coef is not None:
                 weights[t]["intercept"] = float(coef[0])
-                weights[t].update(
-                    {k: float(w) for k, w in zip(combine.STACK_INPUTS, coef[1:], strict=True)}
-                )
+                weights[t]["slope"] = float(np.exp(coef[1]))
         cs, cn = [], []
         for r, o in past:
             v = known_outcome(rec, o, h, "launches")
@@ -382,11 +389,6 @@ def combine_one(rec: dict, earlier: list[dict], horizons, crps_cache: dict | Non
         )
         cur["combined"] = comb
         cur["weights"] = weights
-
-
-def _stack_inputs(hrec: dict, t: str) -> np.ndarray:
-    b = hrec["baselines"][t]
-    return np.array([hrec["forecast"][t], b["rolling_climatology"], b["markov"]])
 
 
 def _war(records, horizons) -> dict:

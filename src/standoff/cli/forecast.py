@@ -59,8 +59,9 @@ def forecast(
     """Probabilities of each event within 1, 3, 6, 12, 24 months and the horizon; launch
     quantiles; the war probability beside the crisis games' (what each is conditional on).
 
-    The probabilities are the combined forecast (simulator stacked with the rolling climatology
-    and a Markov chain, weights from its resolved track record); --raw gives the simulator alone.
+    The probabilities are the combined forecast (the simulator's probability recalibrated on its
+    resolved track record, the same increasing map for every policy); --raw gives the simulator
+    alone.
 
     With no --scenario and no --as-of: korea-now's policies and parameters, as of the latest
     coverage of the latest vintage. Subcommands: `forecast diff` (what changed between recorded

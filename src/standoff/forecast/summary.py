@@ -96,9 +96,9 @@ def run_forecast(
 ) -> tuple[dict, Simulation, FittedModel]:
     """Fit as of the scenario's (or the given) date, simulate one policy, summarise.
 
-    By default the probabilities are the combined forecast (:mod:`.combined`: the simulator
-    stacked with fair baselines, the simulator's own value kept as ``raw``); ``raw=True``
-    reports the simulator alone.
+    By default the probabilities are the combined forecast (:mod:`.combined`: the simulator's
+    probability recalibrated on its own track record, the simulator's value kept as ``raw``);
+    ``raw=True`` reports the simulator alone.
     """
     check_seed(seed)
     check_simulation(paths, horizon)  # bounds and the memory budget, before any work
@@ -111,7 +111,7 @@ def run_forecast(
     if not raw:
         from standoff.forecast.combined import apply, combiner
 
-        out = apply(out, combiner(history, model, sim, progress))
+        out = apply(out, combiner(history, model, sim, progress), sim)
     out["raw"] = raw
     return with_freshness(out, history, model), sim, model
 
@@ -121,7 +121,7 @@ def _summary(sim: Simulation, cmb) -> dict:
     if cmb is not None:
         from standoff.forecast.combined import apply
 
-        out = apply(out, cmb)
+        out = apply(out, cmb, sim)
     return out
 
 
@@ -147,10 +147,10 @@ def compare_policies(
 ) -> tuple[dict, dict[str, Simulation]]:
     """Simulate several policies on common random numbers; differences vs the first.
 
-    By default every policy's probabilities go through the combination fitted for the status
-    quo's track record (:mod:`.combined`; the baselines do not depend on the policy, so a
-    policy moves the combined forecast through the simulator's weight); ``raw=True`` compares
-    the simulators alone.
+    By default every policy's probabilities go through the same recalibration maps, fitted on
+    the simulator's track record (:mod:`.combined`): strictly increasing maps that do not depend
+    on the policy, so a combined difference has the sign of the simulated one; ``raw=True``
+    compares the simulators alone.
     """
     if len(policies) < 1:
         raise UsageError("--policies: expected at least one policy id")

@@ -397,7 +397,7 @@ class Services:
         )
 
     def _start_combination(self) -> None:
-        """The combined forecast (simulator stacked with fair baselines), when the installed
+        """The combined forecast (the simulator recalibrated on its track record), when the installed
         standoff has it (``standoff.forecast.combined``). Its first run computes the
         simulator's track record (minutes), so it runs in a background thread; until it is
         ready the outlook shows the simulator's own probabilities and says so."""
@@ -418,7 +418,7 @@ class Services:
 
         model, sim = self._outlook_parts
         try:
-            out = apply(summarise(sim, model), combiner(self.history, model, sim))
+            out = apply(summarise(sim, model), combiner(self.history, model, sim), sim)
             self._combined = jsonable(
                 {"events": out["events"], "combination": out.get("combination")}
             )
