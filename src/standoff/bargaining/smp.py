@@ -206,8 +206,13 @@ def _coalitions(w: np.ndarray, u: np.ndarray, rule: str) -> np.ndarray:
     rows = max(1, BLOCK_CELLS // max(1, nv * m))
     for lo in range(0, m, rows):
         hi = min(m, lo + rows)
-        v = _vote(rule, w[:, None, None], u[:, lo:hi, None] - u[:, None, :])  # (voter, i, j)
-        c[lo:hi] = _sum0(_MIN_COALITION, np.maximum(v, 0.0))
+        v = u[:, lo:hi, None] - u[:, None, :]  # (voter, i, j)
+        if rule == "proportional":
+            v *= w[:, None, None]
+        else:
+            v = _vote(rule, w[:, None, None], v)
+        np.maximum(v, 0.0, out=v)
+        c[lo:hi] = _sum0(_MIN_COALITION, v)
     np.fill_diagonal(c, _MIN_COALITION)
     return c
 
@@ -276,6 +281,41 @@ def condorcet(w, u, *, rule="proportional", victory="linear", pce="conditional")
     return _pce(pce, victory, c, _victory(victory, c))
 
 
+def _elections(w: np.ndarray, values: np.ndarray, options: list[np.ndarray], o: SMPOptions):
+    """Many :func:`condorcet` elections at once: actor ``k`` chooses among the columns
+    ``options[k]`` of ``values`` (voters x columns). Elections with the same number of options
+    are batched; every sum keeps the single election's order, so the bits are the same."""
+    out: list[np.ndarray | None] = [None] * len(options)
+    sizes = np.array([len(opt) for opt in options])
+    for m in np.unique(sizes):
+        ks = np.flatnonzero(sizes == m)
+        if m == 1:
+            for k in ks:
+                out[k] = np.array([1.0])
+            continue
+        if o.pce != "conditional":  # Markov elections iterate: one at a time
+            for k in ks:
+                out[k] = condorcet(
+                    w, values[:, options[k]], rule=o.voting_rule, victory=o.victory, pce=o.pce
+                )
+            continue
+        nv = values.shape[0]
+        per = max(1, BLOCK_CELLS // (nv * m * m))
+        for lo in range(0, ks.size, per):
+            kk = ks[lo : lo + per]
+            u = values[:, np.stack([options[k] for k in kk])]  # (voter, g, m)
+            v = _vote(o.voting_rule, w[:, None, None, None], u[:, :, :, None] - u[:, :, None, :])
+            c = _sum0(_MIN_COALITION, np.maximum(v, 0.0))  # (g, m, m)
+            idx = np.arange(m)
+            c[:, idx, idx] = _MIN_COALITION
+            pv = np.stack([_victory(o.victory, cg) for cg in c])
+            p = np.multiply.accumulate(pv, axis=2)[:, :, -1]
+            p = p / np.cumsum(p, axis=1)[:, -1:]
+            for g, k in enumerate(kk):
+                out[k] = p[g]
+    return out
+
+
 def _big_r(p: np.ndarray, rng: str) -> np.ndarray:
     """``Model::bigRfromProb``: risk attitudes from the risk-neutral winning probabilities."""
     pmin, pmax = float(p.min()), float(p.max())
@@ -342,9 +382,20 @@ def _challenges(st: _State, cap, stot, o: SMPOptions, h, k, i, j):
     """``probEduChlg`` for arrays of (h, k, i, j): h's estimate of the probability that i
     beats j, and of the expected gain to k of i's challenge to j vs the status quo.
 
-    Vectorised over the tuples; the third parties are added one by one, in KTAB's order."""
+    Vectorised over the tuples (columns) and the third parties (rows), whose contributions
+    are summed in KTAB's order; blocks of tuples bound the memory."""
+    h, k, i, j = (np.asarray(v, dtype=int) for v in (h, k, i, j))
+    n = st.dist.shape[0]
+    step = max(1, BLOCK_CELLS // n)
+    if h.size > step:
+        parts = [
+            _challenges(
+                st, cap, stot, o, h[a : a + step], k[a : a + step], i[a : a + step], j[a : a + step]
+            )
+            for a in range(0, h.size, step)
+        ]
+        return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
     dist, r, vr, adj = st.dist, st.risk, o.voting_rule, o.big_r_adjust
-    n = dist.shape[0]
     rh = r[h]
 
     def u(a, b):  # h's estimate of a's utility of b's position
@@ -355,21 +406,21 @@ def _challenges(st: _State, cap, stot, o: SMPOptions, h, k, i, j):
     cj = _vote(vr, stot[j] * cap[j], uji - ujj)
     chij0 = (_MIN_CHALLENGE + np.maximum(ci, 0.0)) + np.maximum(cj, 0.0)
     chji0 = (_MIN_CHALLENGE - np.minimum(ci, 0.0)) - np.minimum(cj, 0.0)
-    chij, chji = chij0, chji0
-    wn = stot * cap
-    for m in range(n):
-        e = _est_r(rh, r[m], adj)
-        uni, unj, unn = _bs(dist[m, i], e), _bs(dist[m, j], e), _bs(0.0, e)
-        v0 = _vote(vr, wn[m], uni - unj)
-        cni = chij0 + np.maximum(v0, 0.0)
-        cnj = chji0 - np.minimum(v0, 0.0)
-        pin = cni / (cni + cnj)
-        pjn = 1.0 - pin
-        a, b, c, d = _tp_terms(o, uni, unj, unn)
-        vk = _vote(vr, wn[m], ((pin * a) + (pjn * b)) - ((pin * c) + (pjn * d)))
-        vk = np.where((i == m) | (j == m), 0.0, vk)
-        chij = chij + np.maximum(vk, 0.0)
-        chji = chji - np.minimum(vk, 0.0)
+    # third parties m: rows
+    e = _est_r(rh[None, :], r[:, None], adj)
+    uni, unj, unn = _bs(dist[:, i], e), _bs(dist[:, j], e), _bs(0.0, e)
+    wn = (stot * cap)[:, None]
+    v0 = _vote(vr, wn, uni - unj)
+    cni = chij0[None, :] + np.maximum(v0, 0.0)
+    cnj = chji0[None, :] - np.minimum(v0, 0.0)
+    pin = cni / (cni + cnj)
+    pjn = 1.0 - pin
+    ta, tb, tc, td = _tp_terms(o, uni, unj, unn)
+    vk = _vote(vr, wn, ((pin * ta) + (pjn * tb)) - ((pin * tc) + (pjn * td)))
+    m = np.arange(n)[:, None]
+    vk = np.where((i[None, :] == m) | (j[None, :] == m), 0.0, vk)
+    chij = _sum0(chij0, np.maximum(vk, 0.0))
+    chji = _sum0(chji0, -np.minimum(vk, 0.0))
     phij = chij / (chij + chji)
     phji = chji / (chij + chji)
     uki, ukj = u(k, i), u(k, j)
@@ -382,13 +433,17 @@ def _best_targets(st: _State, cap, stot, o: SMPOptions, block_cells: int = BLOCK
     """``bestChallengeUtils`` + ``bestChallenge`` for every actor: its target (-1: none),
     its estimate of P(it wins) and its expected gain.
 
-    The same arithmetic as :func:`_challenges` with h = k = i, arranged as (initiator,
-    target) slabs per third party so that the factors that depend only on (i, m) are
-    computed once (a test checks that both give the same bits)."""
+    The same arithmetic as :func:`_challenges` with h = k = i (a test checks that both give
+    the same bits), arranged as small (initiator, target) slabs, one per third party, that
+    stay in the processor's cache; the factors that depend only on (i, m) are computed once
+    and the slabs are updated in place."""
     dist, r, vr, adj = st.dist, st.risk, o.voting_rule, o.big_r_adjust
     n = dist.shape[0]
     est = _est_r(r[:, None], r[None, :], adj)  # est[h, a]: h's estimate of a's risk attitude
+    om = 1 - dist
     wn = stot * cap
+    prop = vr == "proportional"
+    semi = o.third_party == "semi"
     target = np.full(n, -1)
     prob = np.zeros(n)
     gain = np.full(n, -1.0)
@@ -396,8 +451,8 @@ def _best_targets(st: _State, cap, stot, o: SMPOptions, block_cells: int = BLOCK
     for lo in range(0, n, rows):
         ii = np.arange(lo, min(n, lo + rows))
         b = ii.size
-        e_i = est[ii][:, ii]  # (b, b): diagonal = est[i, i]
-        e_ii = np.diagonal(e_i)[:, None]  # est[i, i]
+        rows_i = np.arange(b)
+        e_ii = est[ii, ii][:, None]  # est[i, i]
         uii = _bs(0.0, e_ii)
         uij = _bs(dist[ii], e_ii)
         uji = _bs(dist[:, ii].T, est[ii])  # (b, n): _bs(dist[j, i], est[i, j])
@@ -406,25 +461,56 @@ def _best_targets(st: _State, cap, stot, o: SMPOptions, block_cells: int = BLOCK
         cj = _vote(vr, (stot * cap)[None, :], uji - ujj)
         chij0 = (_MIN_CHALLENGE + np.maximum(ci, 0.0)) + np.maximum(cj, 0.0)
         chji0 = (_MIN_CHALLENGE - np.minimum(ci, 0.0)) - np.minimum(cj, 0.0)
-        chij, chji = chij0, chji0
-        rows_i = np.arange(b)
+        chij, chji = chij0.copy(), chji0.copy()
+        unj = np.empty((b, n))
+        t1 = np.empty((b, n))
+        t2 = np.empty((b, n))
+        pin = np.empty((b, n))
         for m in range(n):
             e = est[ii, m][:, None]  # (b, 1)
-            dm = dist[m][None, :]
             uni = _bs(dist[m, ii][:, None], e)
-            unj = _bs(dm, e)
             unn = _bs(0.0, e)
-            v0 = _vote(vr, wn[m], uni - unj)
-            cni = chij0 + np.maximum(v0, 0.0)
-            cnj = chji0 - np.minimum(v0, 0.0)
-            pin = cni / (cni + cnj)
+            np.multiply(dist[m][None, :], e, out=unj)  # unj = (1 - d) (1 + d e), d = d[m, j]
+            unj += 1.0
+            unj *= om[m][None, :]
+            if prop:
+                np.subtract(uni, unj, out=t1)
+                t1 *= wn[m]
+                v0 = t1
+            else:
+                v0 = _vote(vr, wn[m], uni - unj)
+            np.maximum(v0, 0.0, out=pin)
+            pin += chij0  # cni
+            np.minimum(v0, 0.0, out=t2)
+            np.subtract(chji0, t2, out=t2)  # cnj
+            t2 += pin
+            np.divide(pin, t2, out=pin)  # pin = cni / (cni + cnj)
             pjn = 1.0 - pin
-            ta, tb, tc, td = _tp_terms(o, uni, unj, unn)
-            vk = _vote(vr, wn[m], ((pin * ta) + (pjn * tb)) - ((pin * tc) + (pjn * td)))
+            if semi:
+                uu = unj + unj
+                ta, tc = (uni + uni) + unn, (uni + uni) + uni
+                tb = uu + unj
+                td = uu + unn
+            else:
+                ta, tb, tc, td = _tp_terms(o, uni, unj, unn)
+            x1 = pin * ta
+            tb *= pjn
+            x1 += tb  # (pin ta) + (pjn tb)
+            y1 = pin * tc
+            td *= pjn
+            y1 += td  # (pin tc) + (pjn td)
+            x1 -= y1
+            if prop:
+                x1 *= wn[m]
+                vk = x1
+            else:
+                vk = _vote(vr, wn[m], x1)
             vk[:, m] = 0.0  # m is the target
             vk[ii == m, :] = 0.0  # m is the initiator
-            chij = chij + np.maximum(vk, 0.0)
-            chji = chji - np.minimum(vk, 0.0)
+            np.maximum(vk, 0.0, out=t1)
+            chij += t1
+            np.minimum(vk, 0.0, out=t1)
+            chji -= t1
         phij = chij / (chij + chji)
         phji = chji / (chij + chji)
         eu_vict = uii + uii
@@ -590,7 +676,10 @@ def run_smp(
 
     from standoff.progress import progress
 
-    o = replace(options or SMPOptions(), **overrides) if overrides else (options or SMPOptions())
+    base = options or SMPOptions()
+    if "max_turns" in overrides and "min_turns" not in overrides:
+        overrides["min_turns"] = min(base.min_turns, int(overrides["max_turns"]))
+    o = replace(base, **overrides) if overrides else base
     n, d = problem.n, problem.d
     check_size(n, d, o.max_turns)
     c = np.asarray(problem.capability, dtype=float)
@@ -674,26 +763,26 @@ def _turn(st: _State, s, c, stot, o: SMPOptions, rng, block_cells):
         for m in range(n):
             acc = acc + np.where(skip[m][None, :], 0.0, own[:, m : m + 1])
         b_val = acc / n
+    else:
+        b_val = np.zeros((n, 0))
+    # each actor's options: its status quo (column 0) and every bargain it is party to
+    values = np.column_stack([sq_val, b_val])
+    mine_of = [np.flatnonzero((init == k) | (rcvr == k)) for k in range(n)]
+    probs = _elections(c, values, [np.concatenate([[0], 1 + m]) for m in mine_of], o)
     new_x = x.copy()
     moves = []
     for k in range(n):
-        mine = np.flatnonzero((init == k) | (rcvr == k))
-        u = (
-            np.column_stack([sq_val, *(b_val[:, m] for m in mine)])
-            if mine.size
-            else sq_val[:, None]
-        )
-        if u.shape[1] == 1:
-            choice, pk = 0, np.array([1.0])
+        mine = mine_of[k]
+        pk = probs[k]
+        if pk.size == 1:
+            choice = 0
         else:
-            pk = condorcet(c, u, rule=o.voting_rule, victory=o.victory, pce=o.pce)
             choice = (
                 int(np.argmax(pk)) if rng is None else int(rng.choice(pk.size, p=pk / pk.sum()))
             )
+        u = pk  # the number of options, for the record
         if choice == 0:
-            moves.append(
-                {"actor": k, "option": "status quo", "p": float(pk[0]), "options": u.shape[1]}
-            )
+            moves.append({"actor": k, "option": "status quo", "p": float(pk[0]), "options": u.size})
             continue
         m = mine[choice - 1]
         new_x[k] = bi[m] if init[m] == k else bj[m]
@@ -702,7 +791,7 @@ def _turn(st: _State, s, c, stot, o: SMPOptions, rng, block_cells):
                 "actor": k,
                 "option": f"{int(init[m])}:{int(rcvr[m])}",
                 "p": float(pk[choice]),
-                "options": u.shape[1],
+                "options": u.size,
             }
         )
     return new_x, chl, moves
