@@ -30,7 +30,8 @@ Minimal example::
           PRK: {position: {value: 10, source: S1}, salience: {value: 0.9, assumption: "..."}}
 
 The format is versioned (``schema_version``) and built to grow: later releases add
-sections (policies, model parameters) without breaking existing files.
+sections (policies, model parameters, crisis-game parameters, a ``deal_space`` grouping issues
+into one package: :class:`DealSpace`) without breaking existing files.
 """
 
 from __future__ import annotations
