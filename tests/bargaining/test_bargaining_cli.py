@@ -93,8 +93,10 @@ def test_scenario_side_by_side(capsys):
     assert len(objs) >= 3
     for o in objs:
         assert o["scenario"] == "korea-2018"
-        assert {"compromise", "median", "nbs", "eum", "eum-scholz"} <= set(o["models"])
-        assert o["forecast"] == o["models"]["compromise"]
+        assert {"default", "compromise", "median", "nbs", "eum", "eum-scholz"} <= set(o["models"])
+        assert o["forecast"] == o["models"]["default"]  # the default model by default
+        m = o["models"]
+        assert m["default"] == pytest.approx(0.5 * (m["compromise"] + m["nbs"]))
     code, out, _ = run(capsys, "--scenario", "korea-now")
     assert code == 0 and "compromise" in out and "eum-scholz" in out
 

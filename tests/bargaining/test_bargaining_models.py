@@ -273,8 +273,10 @@ def test_ensemble_zero_noise_compromise_is_point(eu):
 def test_briefing_section_html():
     html = briefing_section("korea-2018", charts=True)
     assert html.startswith("<section") and html.endswith("</section>")
-    assert html.count("<table") == 3
+    assert html.count("<table") == 3 + 1  # one per issue, and the deal space's settlements
     assert "Compromise model" in html and "Expected utility model" in html
+    assert "Default point forecast" in html and "The deal space" in html
+    assert "win-set" in html and "phased-relief" in html
     assert "<script" not in html and "data:image/png;base64," in html
     assert "http://" not in html and "https://" not in html
 

@@ -247,3 +247,18 @@ def test_history_date_filters_are_checked(client):
     rows = r.json()["timeline"]
     assert any("Singapore" in row["what"] for row in rows)
     assert all("2018-06-01" <= row["date"] <= "2018-06-30" for row in rows)
+
+
+def test_deal_space_api_matches_the_python_api(client):
+    from standoff.bargaining.deal import analyse_deal
+
+    r = client.get("/api/bargaining/deal", params={"scenario": "korea-now"})
+    assert r.status_code == 200, r.text
+    body = r.json()
+    res = analyse_deal("korea-now")
+    assert body["model"] == "default" and body["packages"]["feasible"] == len(res.feasible)
+    assert body["recommended"]["relief"] == res.recommended["relief"]
+    assert len(body["chart"]["curves"]) == len(res.winset.veto)
+    assert body["policy"]["id"] == "phased-relief"
+    r = client.get("/api/bargaining/deal", params={"scenario": "korea-now", "model": "bogus"})
+    assert r.status_code == 422 and "model" in r.text

@@ -168,3 +168,37 @@ def test_edited_rationale_travels_into_the_yaml(page, tmp_path):
     text = path.read_text()
     assert "value: -8" in text and "a faster offer (my assumption)" in text
     assert page.errors == []
+
+
+def test_bargaining_page_draws_the_win_set_of_the_default_deal(page):
+    """The Bargaining page opens on korea-now and the default model (as the CLI) and draws
+    the win-set: positions, status quo, the four veto players' curves and the feasible region."""
+    from standoff.bargaining.deal import analyse_deal
+
+    page.goto(page.base + "/bargaining")
+    page.wait_for_selector("#deal-chart .main-svg")
+    assert page.locator("#d-scenario").input_value() == "korea-now"
+    assert page.locator("#d-model").input_value() == "default"
+    traces = page.evaluate(
+        "() => document.getElementById('deal-chart').data.map(t => "
+        "({type: t.type || 'scatter', name: t.name, n: (t.x || []).length}))"
+    )
+    names = [t["name"] for t in traces]
+    assert traces[0]["type"] == "heatmap"  # the feasible region
+    assert sum(n.endswith("indifferent to status quo") for n in names) == 4
+    res = analyse_deal("korea-now")
+    pos = next(t for t in traces if t["name"] == "positions")
+    assert pos["n"] == res.problem.n
+    feas = next(t for t in traces if t["name"] == "feasible package")
+    assert feas["n"] == len(res.feasible)
+    assert page.locator("#deal-settlements tbody tr").count() == len(res.settlements)
+    title = page.evaluate("() => document.getElementById('deal-chart').layout.title.text")
+    page.select_option("#d-scenario", "korea-2018")
+    page.click("#d-run")
+    page.wait_for_function(
+        "(old) => document.getElementById('deal-chart').layout.title.text !== old", arg=title
+    )
+    assert "korea-2018" in page.evaluate(
+        "() => document.getElementById('deal-chart').layout.title.text"
+    )
+    assert page.errors == []

@@ -3,20 +3,32 @@
 Models (one module each), all on the same input, a :class:`Problem` (one issue: actors with
 capability, position and salience):
 
-* :mod:`.baselines`: compromise model (capability x salience weighted mean; the default
-  point forecast), power-weighted median, unweighted mean and median, status quo;
+* :mod:`.models`: the registry, and the **default point forecast** (mean of the compromise
+  model and Nash bargaining with the status quo as disagreement point; weighted majority on
+  two-outcome issues);
+* :mod:`.baselines`: compromise model (capability x salience weighted mean), power-weighted
+  median, unweighted mean and median, status quo;
 * :mod:`.nbs`: generalised Nash bargaining solution with a disagreement point;
 * :mod:`.eum`: Bueno de Mesquita's expected utility model, ``clean`` (E1-E11) and ``scholz``
   (reproduces the Scholz et al. 2011 replication, golden vector G1);
 * :mod:`.ensemble`: perturbation ensembles with seeded generators and quantiles;
-* :mod:`.chart`, :mod:`.report`: trajectory charts and the briefing's HTML section.
+* :mod:`.chart`, :mod:`.report`: trajectory and win-set charts, the briefing's HTML section.
+
+Several issues at once, a :class:`~.spatial.SpatialProblem` (positions and saliences per
+dimension):
+
+* :mod:`.smp`: KTAB's Spatial Model of Politics, re-implemented and vectorised;
+* :mod:`.linkage`: issue linkage, the Stokman-Van Oosten exchange model;
+* :mod:`.winset`: the veto players' win-set of the status quo;
+* :mod:`.deal`: a scenario's deal space: feasible packages, every model's settlement, the
+  spread across models, who must move, and the phased-relief policy's content.
 
 Inputs (:mod:`.inputs`): KTAB CSV (read and write), plain CSV or DataFrame, and the
 ``issues`` of scenario files. Example::
 
     from standoff.bargaining import example_path, forecast, read_file
     eu = read_file(example_path("eu-car-emissions"))[0]
-    forecast(eu).value              # compromise model: 7.39 years
+    forecast(eu).value              # default: mean of compromise (7.39) and NBS (7.21): 7.30
     forecast(eu, "eum").details     # status, oscillation, final weighted mean
 """
 

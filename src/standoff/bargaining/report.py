@@ -16,7 +16,12 @@ from standoff.templates import render
 __all__ = ["briefing_section"]
 
 _ROWS = (
-    ("compromise", "Compromise model (capability x salience weighted mean): default"),
+    (
+        "default",
+        "Default point forecast: mean of the compromise model and Nash bargaining (status quo "
+        "as disagreement point)",
+    ),
+    ("compromise", "Compromise model (capability x salience weighted mean)"),
     ("median", "Power-weighted median (BDM's first cut)"),
     ("nbs", "Generalised Nash bargaining solution (weights c x s)"),
     ("eum", "Expected utility model, clean E1-E11 (median voter of the final state)"),
@@ -119,6 +124,95 @@ def briefing_section(scenario, *, charts: bool = True, ensemble: int = 0, seed: 
                 "chart": chart,
             }
         )
+    deal = _deal_section(scenario, charts) if scenario.deal_space is not None else None
     return render(
-        "sections/bargaining.html", scenario=scenario, issues=issues, ensemble=ensemble
+        "sections/bargaining.html", scenario=scenario, issues=issues, ensemble=ensemble, deal=deal
     ).strip()
+
+
+def _deal_section(scenario, charts: bool) -> dict:
+    """The deal space: feasible packages, each model's settlement, spread, who must move."""
+    from standoff.bargaining.deal import analyse_deal, phased_relief_package
+
+    res = analyse_deal(scenario)
+    p = res.problem
+    dims = list(p.dimensions)
+    chart = None
+    if charts and p.d == 2:
+        from standoff.bargaining.chart import png_data_uri, winset_png
+
+        chart = png_data_uri(winset_png(res, width=7.0, height=4.2))
+    relief = None
+    if scenario.deal_space.policy is not None and res.recommended is not None:
+        relief = phased_relief_package(scenario)
+    feas = res.feasible
+    return {
+        "title": p.title,
+        "dimensions": [
+            {
+                "id": d,
+                "title": p.titles[k],
+                "low": p.labels[k][0],
+                "high": p.labels[k][1],
+                "lo": p.scales[k][0],
+                "hi": p.scales[k][1],
+                "status_quo": p.status_quo[k],
+            }
+            for k, d in enumerate(dims)
+        ],  # fmt: skip
+        "veto": list(res.winset.veto),
+        "n_packages": len(res.packages),
+        "n_feasible": len(feas),
+        "top": [
+            {"values": [f"{r[d]:g}" for d in dims], "min_gain": r["min_gain"]}
+            for _, r in feas.head(5).iterrows()
+        ],
+        "settlements": [
+            {
+                "label": r["label"],
+                "values": [r[d] for d in dims],
+                "in": bool(r["in_win_set"]),
+                "blocked": r["blocked_by"],
+                "default": r["model"] == "default",
+            }
+            for _, r in res.settlements.iterrows()
+        ],
+        "spread": [
+            {
+                "title": p.titles[dims.index(r["dimension"])],
+                "min": r["min"],
+                "max": r["max"],
+                "sd": r["sd"],
+                "default": r["default"],
+            }
+            for _, r in res.spread.iterrows()
+        ],  # fmt: skip
+        "recommended": None
+        if res.recommended is None
+        else "; ".join(
+            f"{p.titles[k].lower()}: {res.label(d, res.recommended[d])}" for k, d in enumerate(dims)
+        ),
+        "movers": [
+            {
+                "actor": r["actor"],
+                "veto": bool(r["veto"]),
+                "moves": [
+                    f"{r[f'{d} position']:g} to {r[f'{d} position'] + r[f'{d} move']:g}"
+                    for d in dims
+                ],
+                "prefers": bool(r["prefers_package"]),
+            }
+            for _, r in res.movers.iterrows()
+        ],
+        "exchanges": len(res.exchange.exchanges),
+        "relief": None
+        if relief is None
+        else {
+            "policy": relief.policy,
+            "steps": relief.relief_steps,
+            "points": abs(relief.step_delta),
+            "halt": relief.halt_label,
+            "quiet": relief.quiet_months,
+        },
+        "chart": chart,
+    }

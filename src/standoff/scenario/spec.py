@@ -30,7 +30,8 @@ Minimal example::
           PRK: {position: {value: 10, source: S1}, salience: {value: 0.9, assumption: "..."}}
 
 The format is versioned (``schema_version``) and built to grow: later releases add
-sections (policies, model parameters) without breaking existing files.
+sections (policies, model parameters, crisis-game parameters, a ``deal_space`` grouping issues
+into one package: :class:`DealSpace`) without breaking existing files.
 """
 
 from __future__ import annotations
@@ -347,6 +348,136 @@ class GameParams(_Strict):
         return out
 
 
+class DealStep(_Strict):
+    """A labelled value of a deal-space dimension (one step a package may take)."""
+
+    value: float
+    label: str
+    note: str | None = None
+
+
+class DealDimension(_Strict):
+    """One dimension of a deal space: its scale, its labelled steps and its status quo.
+
+    ``two_outcome: true`` declares that only the two ends of the scale can be the outcome
+    (e.g. a yes/no decision): the default point forecast is then the weighted-majority side.
+    ``issue`` optionally names the scenario issue the dimension refines."""
+
+    id: str
+    title: str
+    question: str | None = None
+    unit: str | None = None
+    scale: Scale
+    steps: list[DealStep] = Field(default_factory=list)
+    status_quo: Sourced | None = None
+    two_outcome: bool = False
+    issue: str | None = None
+
+    @model_validator(mode="after")
+    def _steps(self) -> DealDimension:
+        vals = [st.value for st in self.steps]
+        if vals != sorted(set(vals)):
+            raise ValueError("steps: expected strictly increasing values")
+        if any(not self.scale.min <= v <= self.scale.max for v in vals):
+            raise ValueError(
+                f"steps: expected values within the scale [{self.scale.min:g}, {self.scale.max:g}]"
+            )
+        if self.status_quo is not None and not (
+            self.scale.min <= self.status_quo.value <= self.scale.max
+        ):
+            raise ValueError("status_quo: expected a value within the scale")
+        return self
+
+
+class DealPolicyLink(_Strict):
+    """``deal_space.policy``: the scenario policy whose content the deal space gives.
+
+    ``id`` names the policy (e.g. ``phased-relief``); ``relief`` names the dimension counted
+    in the policy's relief steps and ``halt`` the dimension whose step is the halt traded for
+    them. :func:`standoff.bargaining.deal.phased_relief_package` returns the feasible package
+    that fills them in (the simulator's policy code is not changed by it)."""
+
+    id: str
+    relief: str
+    halt: str
+
+
+class DealSpace(_Strict):
+    """Optional ``deal_space:`` section: several issues negotiated as one package.
+
+    ``positions`` maps actor -> dimension -> position and salience (each a Sourced value; an
+    actor's saliences sum to at most 1, KTAB's rule). ``veto_players`` must all prefer a
+    package to the status quo for it to be feasible (the win-set). See
+    :mod:`standoff.bargaining.deal`."""
+
+    id: str
+    title: str
+    description: str | None = None
+    veto_players: list[str]
+    dimensions: list[DealDimension]
+    positions: dict[str, dict[str, Stance]]
+    policy: DealPolicyLink | None = None
+
+    @model_validator(mode="after")
+    def _shape(self) -> DealSpace:
+        dims = [d.id for d in self.dimensions]
+        if not 1 <= len(dims) <= 20:
+            raise ValueError(f"dimensions: expected 1 to 20 dimensions, got {len(dims)}")
+        dup = {d for d in dims if dims.count(d) > 1}
+        if dup:
+            raise ValueError(f"dimensions: duplicate id {sorted(dup)[0]!r}")
+        if len(self.positions) < 2:
+            raise ValueError("positions: expected positions for at least two actors")
+        for actor, row in self.positions.items():
+            missing = [d for d in dims if d not in row]
+            unknown = [d for d in row if d not in dims]
+            if missing or unknown:
+                what = (
+                    f"no stance on {missing[0]!r}"
+                    if missing
+                    else f"unknown dimension {unknown[0]!r}"
+                )
+                raise ValueError(f"positions.{actor}: {what} (expected one per dimension)")
+            total = 0.0
+            for dim in self.dimensions:
+                st = row[dim.id]
+                v = st.position.value
+                if not dim.scale.min <= v <= dim.scale.max:
+                    raise ValueError(
+                        f"positions.{actor}.{dim.id}.position: expected a value in "
+                        f"[{dim.scale.min:g}, {dim.scale.max:g}], got {v:g}"
+                    )
+                total += st.salience.value
+            if total > 1 + 1e-9:
+                raise ValueError(
+                    f"positions.{actor}: saliences sum to {total:g}; expected at most 1 "
+                    "(at most 100% of attention over all dimensions)"
+                )
+        unknown = [a for a in self.veto_players if a not in self.positions]
+        if unknown:
+            raise ValueError(f"veto_players: {unknown[0]!r} has no positions in the deal space")
+        if self.policy is not None:
+            for role in ("relief", "halt"):
+                if getattr(self.policy, role) not in dims:
+                    raise ValueError(
+                        f"policy.{role}: expected one of the dimensions ({', '.join(dims)}), "
+                        f"got {getattr(self.policy, role)!r}"
+                    )
+        return self
+
+    def sourced_values(self) -> list[tuple[str, Sourced]]:
+        out = [
+            (f"deal_space.dimensions.{d.id}.status_quo", d.status_quo)
+            for d in self.dimensions
+            if d.status_quo is not None
+        ]
+        for actor, row in self.positions.items():
+            for dim, st in row.items():
+                out.append((f"deal_space.positions.{actor}.{dim}.position", st.position))
+                out.append((f"deal_space.positions.{actor}.{dim}.salience", st.salience))
+        return out
+
+
 class Scenario(_Strict):
     """A validated scenario (see the module docstring for the file format)."""
 
@@ -361,6 +492,7 @@ class Scenario(_Strict):
     policies: list[Policy] = Field(default_factory=list)
     parameters: dict[str, Sourced] = Field(default_factory=dict)
     games: GameParams | None = None
+    deal_space: DealSpace | None = None
 
     @field_validator("schema_version", mode="before")
     @classmethod
@@ -417,6 +549,21 @@ class Scenario(_Strict):
             unknown = [a for a in (i, *row) if a not in ids]
             if unknown:
                 raise ValueError(f"games.alignment: unknown actor {unknown[0]!r} (not in actors)")
+        if self.deal_space is not None:
+            ds = self.deal_space
+            unknown = [a for a in ds.positions if a not in ids]
+            if unknown:
+                raise ValueError(
+                    f"deal_space.positions: unknown actor {unknown[0]!r} (not in actors)"
+                )
+            if ds.policy is not None and ds.policy.id not in pol:
+                raise ValueError(
+                    f"deal_space.policy.id: unknown policy {ds.policy.id!r} (expected one of "
+                    f"{', '.join(pol) or 'none defined'})"
+                )
+            bad = [d.issue for d in ds.dimensions if d.issue is not None and d.issue not in iss]
+            if bad:
+                raise ValueError(f"deal_space.dimensions: unknown issue {bad[0]!r} (not in issues)")
         return self
 
     # ------------------------------------------------------------------ helpers
@@ -450,6 +597,8 @@ class Scenario(_Strict):
             out.append((f"parameters.{name}", val))
         if self.games is not None:
             out += self.games.sourced_values()
+        if self.deal_space is not None:
+            out += self.deal_space.sourced_values()
         return out
 
     def policy(self, policy_id: str) -> Policy:

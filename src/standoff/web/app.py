@@ -262,13 +262,16 @@ def create_app(
 
     @app.get("/bargaining", response_class=HTMLResponse, tags=["pages"])
     async def bargaining_page():
-        from standoff.bargaining.models import MODELS
+        from standoff.bargaining.deal import DEAL_MODELS
+        from standoff.bargaining.models import DEFAULT_MODEL, MODELS
 
         return page(
             "bargaining",
             "Bargaining",
             scenarios=svc.scenarios(),
             models=list(MODELS),
+            default_model=DEFAULT_MODEL,
+            deal_models=list(DEAL_MODELS),
         )
 
     @app.get("/games", response_class=HTMLResponse, tags=["pages"])
@@ -399,6 +402,13 @@ def create_app(
             model=model,
             rounds=rounds,
         )
+
+    @app.get("/api/bargaining/deal", tags=["api"], summary="Deal space: win-set and settlements")
+    async def api_deal(
+        scenario: S.ScenarioName = "korea-now",
+        model: S.DealModel = "default",
+    ):
+        return await run(svc.deal_space, scenario, model)
 
     @app.get("/api/games", tags=["api"], summary="Crisis games and their parameters")
     async def api_games():

@@ -13,6 +13,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from standoff.bargaining.deal import DEAL_MODELS
 from standoff.bargaining.models import MODELS as BARGAIN_MODELS
 from standoff.games.params import PARAMS as GAME_PARAMS
 from standoff.scenario.policy import Policy
@@ -22,6 +23,7 @@ from standoff.web.services import MAX_HORIZON, MAX_PATHS, MAX_POLICIES, OUTLOOK_
 ScenarioName = Literal[tuple(bundled_scenarios())]  # type: ignore[valid-type]
 ParameterName = Literal[MODEL_PARAMETERS]  # type: ignore[valid-type]
 BargainModel = Literal[tuple(BARGAIN_MODELS)]  # type: ignore[valid-type]
+DealModel = Literal[tuple(DEAL_MODELS)]  # type: ignore[valid-type]
 GameModel = Literal[tuple(GAME_PARAMS)]  # type: ignore[valid-type]
 TimelineKind = Literal["launches", "nuclear_tests", "sanctions", "diplomacy", "events"]
 

@@ -778,6 +778,36 @@ class Services:
             )
         return jsonable({"source": source, "model": model, "problems": out})
 
+    def deal_space(self, scenario: str, model: str) -> dict:
+        """The scenario's deal space (win-set, feasible packages, settlements, spread) and the
+        win-set picture's data; built by :func:`standoff.bargaining.deal.analyse_deal`,
+        cached per scenario and model (bounded work: a bundled scenario's deal space)."""
+        from standoff.bargaining.deal import analyse_deal, phased_relief_package
+
+        def compute() -> dict:
+            scn = self.scenario(scenario)
+            res = analyse_deal(scn, model=model)
+            out = res.to_dict()
+            out["chart"] = res.chart_data()
+            relief = None
+            if scn.deal_space.policy is not None and res.recommended is not None:
+                relief = phased_relief_package(scn, model=model)
+            out["policy"] = (
+                None
+                if relief is None
+                else {
+                    "id": relief.policy,
+                    "relief_steps": relief.relief_steps,
+                    "halt": relief.halt,
+                    "halt_label": relief.halt_label,
+                    "index_points_per_step": relief.step_delta,
+                    "quiet_months": relief.quiet_months,
+                }
+            )
+            return jsonable(out)
+
+        return self._results.get_or_compute(_key("deal", scenario, model), compute)
+
     # ---------------------------------------------------------------- games
     def games_catalogue(self) -> dict:
         from standoff.games.params import MODELS, PARAMS
