@@ -194,10 +194,12 @@ class Case:
                 f"{src}/coverage.csv: line {int(unknown.index[0]) + 2}, column 'table': expected "
                 f"one of {', '.join(keys)}, got {clip(unknown.iloc[0])}"
             )
-        missing = [
+        missing = [  # spans "one": exactly one row per key; "many": zero (not covered) or more
             k
             for k, t in self.spec.coverage.keys.items()
-            if k not in set(names) and not (self.spec.tables[t].optional and tables[t].empty)
+            if self.spec.coverage.spans == "one"
+            and k not in set(names)
+            and not (self.spec.tables[t].optional and tables[t].empty)
         ]
         if missing:
             raise DataError(
@@ -348,7 +350,7 @@ class Case:
         if self.spec.timeline.builder == "korea":
             from standoff.history.korea import TIMELINE_KINDS
 
-            return dict(TIMELINE_KINDS)
+            return {k: self.dates[k] for k in TIMELINE_KINDS}
         return {k: v.date or self.dates[k] for k, v in self.spec.timeline.kinds.items()}
 
     @property

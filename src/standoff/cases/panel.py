@@ -16,6 +16,7 @@ panel truncated to the months complete by *D* (tested for every case).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -32,11 +33,11 @@ class Months:
     periods: pd.PeriodIndex
     as_of: pd.Timestamp | None = None
 
-    @property
+    @cached_property
     def start(self) -> np.ndarray:
         return self.periods.start_time.normalize().to_numpy()
 
-    @property
+    @cached_property
     def end(self) -> np.ndarray:
         return self.periods.end_time.normalize().to_numpy()
 
@@ -105,7 +106,7 @@ class _Ops:
                 else np.zeros(len(df), dtype=bool)
             )
             end = end.where(end.notna() | running, start)
-        n = _overlaps(start, end, self.m.periods.start_time, self.m.periods.end_time.normalize())
+        n = _overlaps(start, end, pd.DatetimeIndex(self.m.start), pd.DatetimeIndex(self.m.end))
         return [(c.name, (n > 0) if c.indicator else n)]
 
     def latest(self, c: S.Latest):
@@ -215,8 +216,15 @@ def evaluate(
     """The declared ``columns`` over the months ``m`` (masked by their coverage keys)."""
     ops = _Ops(tables, dates, m)
     out: dict[str, object] = {}
+    masks: dict[str, np.ndarray] = {}
     for c in columns:
-        mask = coverage_mask(tables["coverage"], c.coverage, m) if masked else np.ones(len(m), bool)
+        if c.coverage not in masks:
+            masks[c.coverage] = (
+                coverage_mask(tables["coverage"], c.coverage, m)
+                if masked
+                else np.ones(len(m), bool)
+            )
+        mask = masks[c.coverage]
         for name, values in getattr(ops, c.op)(c):
             out[name] = typed(values, mask, c.type)
     return out

@@ -126,7 +126,9 @@ TableSpec.model_rebuild()
 
 class CoverageSpec(_Strict):
     """Coverage keys (a table, or a family of targets drawn from one with its own span),
-    each naming its table; ``spans: many`` allows several disjoint spans per key."""
+    each naming its table. ``spans: one``: exactly one row per key (unless its table is
+    optional and empty); ``many``: zero or more disjoint spans per key (a key without a row
+    is not covered: its panel columns are missing, as in an as-of cut before it starts)."""
 
     keys: dict[Ident, Ident]
     spans: Literal["one", "many"] = "one"

@@ -15,15 +15,8 @@ from standoff.errors import UsageError
 from standoff.history.schema import DATED_TABLES, MISSILE_TYPES
 
 SUMMARY_BY = ("year", "leader", "type")
-#: the timeline's kinds (tables) and their date columns
-TIMELINE_KINDS = {
-    "launches": "date",
-    "nuclear_tests": "date",
-    "sanctions": "date",
-    "diplomacy": "date_start",
-    "provocations": "date",
-    "events": "date_start",
-}
+#: the timeline's kinds: tables (their date columns are the ``date`` of each in case.yaml)
+TIMELINE_KINDS = ("launches", "nuclear_tests", "sanctions", "diplomacy", "provocations", "events")
 TIMELINE_DEFAULT = ("launches", "nuclear_tests", "sanctions", "diplomacy", "events")
 
 
