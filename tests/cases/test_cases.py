@@ -359,3 +359,56 @@ def test_iran_scenarios_load_through_the_case():
 
     with pytest.raises(ScenarioError, match=r"bundled: iran-2018, iran-now"):
         c.load_scenario("korea-2018")
+
+
+# --------------------------------------------------------------------------- the build
+@pytest.mark.parametrize(
+    ("table", "row_id", "col", "value", "expected"),
+    [
+        (
+            "leading_info",
+            "li-moscow-2012",
+            "planned_start",
+            "",
+            "planned_end without planned_start",
+        ),
+        (
+            "diplomacy",
+            "jcpoa-2015",
+            "date_end",
+            "2014-01-01",
+            "jcpoa-2015: date_end before date_start",
+        ),
+        ("coverage", None, "table", "iaea", "column 'table': expected one of iaea_reports"),
+        (
+            "coverage",
+            4,
+            "start",
+            "2015-11-01",
+            "rows for 'board': expected spans that do not overlap",
+        ),
+        ("launches", "cns-1991-05", "date", "1991-13", "cns-1991-05: expected a date YYYY"),
+    ],
+)
+def test_the_declared_build_refuses_bad_curated_rows(
+    repo_root, tmp_path, table, row_id, col, value, expected
+):
+    """Rules declared in case.yaml (build, coverage keys, known_from after the date) are
+    enforced by the generic build with one line naming the curated file."""
+    from standoff.cases import build
+
+    case = load_case("iran")
+    cur = tmp_path / "curated"
+    shutil.copytree(repo_root / case.spec.build.curated, cur)
+    path = cur / f"{table}.csv"
+    df = pd.read_csv(path, dtype=str, keep_default_na=False)
+    if isinstance(row_id, int) or row_id is None:  # coverage: by position
+        rows = df.index[[row_id or 0]]
+    else:
+        rows = df.index[df["id"] == row_id]
+    assert len(rows) == 1
+    df.loc[rows, col] = value
+    df.to_csv(path, index=False, lineterminator="\n")
+    with pytest.raises(DataError, match=expected) as err:
+        build.build_tables(case, cur)
+    assert str(cur) in str(err.value) and "\n" not in str(err.value)
