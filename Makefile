@@ -49,9 +49,11 @@ lint: setup
 	$(BIN)/ruff check src tests benchmarks scripts
 	$(BIN)/ruff format --check src tests benchmarks scripts
 
-# Rebuild the bundled history tables from data/raw + data/curated (deterministic).
+# Rebuild the bundled history tables from data/raw + data/curated, and the Iran case's from
+# data/cases/iran/curated (deterministic).
 data: setup
 	$(BIN)/python scripts/build_history.py
+	$(BIN)/python scripts/build_case_iran.py
 
 clean:
 	rm -rf $(OUT) .pytest_cache build *.egg-info src/*.egg-info

@@ -30,14 +30,22 @@ class State:
     db: Path | None = None
     history_dir: Path | None = None
     vintage: str | None = None
+    case: str = "korea"  # --case: the standoff every case-aware command works on
     _history: Any = field(default=None, repr=False)
 
     def history(self):
         if self._history is None:
             from standoff.history import History
 
-            self._history = History.load(self.history_dir, self.db, vintage=self.vintage)
+            self._history = History.load(
+                self.history_dir, self.db, vintage=self.vintage, case=self.case
+            )
         return self._history
+
+    def load_case(self):
+        from standoff.cases import load_case
+
+        return load_case(self.case)
 
 
 def state(ctx: typer.Context) -> State:

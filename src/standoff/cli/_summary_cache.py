@@ -23,7 +23,10 @@ from pathlib import Path
 #: (a change in any of them is a new cache key, so a cached answer never outlives its code)
 _CODE = (
     "history/core.py",
+    "history/korea.py",
     "history/schema.py",
+    "cases/case.py",
+    "data/cases/korea/case.yaml",
     "_dates.py",
     "cli/history.py",
     "cli/main.py",

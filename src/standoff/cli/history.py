@@ -31,6 +31,23 @@ AS_OF = typer.Option(
 JSON = typer.Option(False, "--json", help="Machine-readable JSON on stdout.")
 
 
+#: history commands that only exist for the Korean case (its online sources, vintages and charts)
+KOREA_ONLY = ("update", "vintages", "chart")
+
+
+@app.callback()
+def _case(ctx: typer.Context) -> None:
+    """The sourced history of the selected case (--case; default korea)."""
+    from standoff.errors import UsageError
+
+    case = state(ctx).case
+    if case != "korea" and ctx.invoked_subcommand in KOREA_ONLY:
+        raise UsageError(
+            f"--case {case}: `standoff history {ctx.invoked_subcommand}` exists for the korea "
+            "case only (its online sources, vintages and charts)"
+        )
+
+
 def _history(ctx: typer.Context, as_of: str | None):
     h = state(ctx).history()
     return h.as_of(as_of) if as_of else h
@@ -52,7 +69,9 @@ def summary(
 
     fmt = output_format(fmt, json_out)
     st = state(ctx)
-    default_store = st.db is None and st.history_dir is None and st.vintage is None
+    default_store = (
+        st.db is None and st.history_dir is None and st.vintage is None and st.case == "korea"
+    )
     out = _summary_cache.get(by, as_of) if default_store else None
     if out is None:
         out = _history(ctx, as_of).summary(by=by)
@@ -66,7 +85,13 @@ def render_summary(out: dict, by: str | None, fmt: str) -> None:
     if fmt == "json":
         emit_json(out)
         return
-    if by is None:
+    if by is None and isinstance(out["coverage"], list):  # a declared summary: spans
+        rows = [
+            {"coverage": c["coverage"], "table": c["table"], "rows": out["rows"].get(c["table"])}
+            | {"start": c["start"], "end": c["end"]}
+            for c in out["coverage"]
+        ]
+    elif by is None:
         rows = [
             {"table": name, "rows": out["rows"].get(name), **cov}
             for name, cov in out["coverage"].items()
@@ -76,8 +101,22 @@ def render_summary(out: dict, by: str | None, fmt: str) -> None:
     if fmt == "csv":
         write_csv(rows)
         return
-    head = f"History ({out['history']})" + (f" as of {out['as_of']}" if out["as_of"] else "")
+    case = f" -- {out['case']}" if "case" in out else ""
+    head = f"History ({out['history']}{case})" + (f" as of {out['as_of']}" if out["as_of"] else "")
     console.print(f"[bold]{head}[/bold] -- unit: {out['unit']}")
+    if "counts" in out:  # a declared summary (every case but korea)
+        labels = out["labels"]
+        if by is None:
+            parts = [f"{labels[k]} {cell(v)}" for k, v in out["counts"].items()]
+            parts += [
+                f"{labels[k]} {cell(v['value'])}" + (f" ({v['month']})" if v["month"] else "")
+                for k, v in out["latest"].items()
+            ]
+            console.print(", ".join(parts), markup=False, highlight=False)
+            print_table(rows, "Coverage", labels=COLUMNS)
+        else:
+            print_table(rows, labels=labels)
+        return
     if by is None:
         console.print(
             f"missiles {out['missiles']} (ICBM {out['icbm']}), nuclear tests {out['nuclear_tests']}, "
@@ -112,9 +151,10 @@ def timeline(
     from_: str = typer.Option(None, "--from", help="Start date YYYY-MM-DD."),
     to: str = typer.Option(None, "--to", help="End date YYYY-MM-DD."),
     kinds: str = typer.Option(
-        "launches,nuclear_tests,sanctions,diplomacy,events",
+        None,
         "--kinds",
-        help="Comma-separated tables: launches, nuclear_tests, sanctions, diplomacy, events, provocations.",
+        help="Comma-separated tables (korea: launches, nuclear_tests, sanctions, diplomacy, "
+        "events, provocations; default all but provocations; other cases: see `standoff cases`).",
     ),
     as_of: str = AS_OF,
     json_out: bool = JSON,
@@ -123,7 +163,8 @@ def timeline(
     """What happened between two dates, in order (launch salvos grouped per day)."""
     fmt = output_format(fmt, json_out)
     h = _history(ctx, as_of)
-    tl = h.timeline(from_, to, tuple(k.strip() for k in kinds.split(",") if k.strip()))
+    kind_list = None if kinds is None else tuple(k.strip() for k in kinds.split(",") if k.strip())
+    tl = h.timeline(from_, to, kind_list)
     if fmt == "json":
         emit_json(frame_records(tl))
         return
@@ -167,6 +208,11 @@ def claims(
     from standoff.history.claims import evaluate_claims, load_claims
 
     fmt = output_format(fmt, json_out)
+    case = state(ctx).case
+    if file is None and case != "korea":
+        from standoff.errors import UsageError
+
+        raise UsageError(f"claims: no bundled claims file for the {case} case; give a file")
     cf, path = load_claims(file)
     results = evaluate_claims(state(ctx).history(), cf, origin=str(path))
     if fmt == "json":
@@ -206,8 +252,9 @@ def query(
     json_out: bool = JSON,
     fmt: str = FORMAT,
 ) -> None:
-    """Run SQL on the history (tables: launches, nuclear_tests, sanctions, diplomacy, provocations,
-    events, leading_info, new_year_addresses, monthly, sanctions_regime, sources, coverage, leaders).
+    """Run SQL on the history (korea: launches, nuclear_tests, sanctions, diplomacy, provocations,
+    events, leading_info, new_year_addresses, monthly, sanctions_regime, sources, coverage, leaders;
+    every case: its tables (`standoff cases`), monthly and meta).
 
     Example: standoff history query "SELECT year(date) y, count(*) n FROM launches GROUP BY y ORDER BY y"
     """

@@ -16,6 +16,7 @@ import typer
 from standoff.cli import backtest as backtest_cmd
 from standoff.cli import bargain as bargain_cmd
 from standoff.cli import brief as brief_cmd
+from standoff.cli import cases as cases_cmd
 from standoff.cli import forecast as forecast_cmd
 from standoff.cli import forecast_log as forecast_log_cmd
 from standoff.cli import game as game_cmd
@@ -25,8 +26,15 @@ from standoff.cli import sensitivity as sensitivity_cmd
 from standoff.cli import serve as serve_cmd
 from standoff.cli import vintages as vintages_cmd
 from standoff.cli._common import State, err_console
-from standoff.errors import StandoffError
+from standoff.errors import StandoffError, UsageError
 from standoff.limits import one_line
+
+#: commands that do not read ``--case`` yet: they refuse any case but the default, so that
+#: nothing silently runs the Korean models on another case's data
+NOT_CASE_AWARE = frozenset(
+    {"forecast", "compare", "evidence", "backtest", "brief", "sensitivity", "effects", "serve"}
+    | {"game", "bargain"}
+)
 
 app = typer.Typer(
     name="standoff",
@@ -62,6 +70,11 @@ def _root(
         "--vintage",
         help="Vintage of the history (id from `standoff history vintages`; default: the latest).",
     ),
+    case: str = typer.Option(
+        "korea",
+        "--case",
+        help="The standoff to work on (see `standoff cases`): korea (default) or iran.",
+    ),
     progress: bool = typer.Option(
         None,
         "--progress/--no-progress",
@@ -76,7 +89,14 @@ def _root(
     ),
 ) -> None:
     """standoff: sourced history, scenarios, models and forecasts of nuclear standoffs."""
-    ctx.obj = State(db=db, history_dir=history, vintage=vintage)
+    from standoff.cases import DEFAULT_CASE, check_case_name
+
+    ctx.obj = State(db=db, history_dir=history, vintage=vintage, case=check_case_name(case))
+    if case != DEFAULT_CASE and ctx.invoked_subcommand in NOT_CASE_AWARE:
+        raise UsageError(
+            f"--case {case}: `standoff {ctx.invoked_subcommand}` runs the Korean models only; "
+            "for other cases it comes with phase 2b of issue 20 (the simulator on a case's targets)"
+        )
     if progress is not None:
         from standoff.progress import configure
 
@@ -86,6 +106,7 @@ def _root(
 history_cmd.app.command("update")(vintages_cmd.update)
 history_cmd.app.command("vintages")(vintages_cmd.vintages)
 app.add_typer(history_cmd.app, name="history")
+app.command("cases")(cases_cmd.cases)
 app.add_typer(scenario_cmd.app, name="scenario")
 app.command("brief")(brief_cmd.brief)
 app.command("bargain")(bargain_cmd.bargain)

@@ -5,25 +5,45 @@ from __future__ import annotations
 import typer
 from rich.table import Table
 
-from standoff.cli._common import FORMAT, console, emit_json, output_format, write_csv
+from standoff.cli._common import FORMAT, console, emit_json, output_format, state, write_csv
 
 app = typer.Typer(
     help="Validated scenario files (actors, issues, positions, saliences).", no_args_is_help=True
 )
 
 
+def _load(ctx: typer.Context, file: str):
+    """A scenario of the selected case (--case), by name or file; its sources checked
+    against the case's sources table."""
+    from pathlib import Path
+
+    from standoff.cases import list_cases
+    from standoff.errors import ScenarioError
+    from standoff.scenario import load_scenario
+
+    case = state(ctx).load_case()
+    if not Path(file).is_file() and file not in case.scenarios():
+        other = [c.name for c in list_cases() if file in c.scenarios()]
+        if other:
+            raise ScenarioError(
+                f"scenario: {file!r} is a scenario of the {other[0]} case (use --case {other[0]})"
+            )
+    if case.name == "korea":
+        return load_scenario(file)
+    return case.load_scenario(file)
+
+
 @app.command("list")
 def list_(
+    ctx: typer.Context,
     json_out: bool = typer.Option(False, "--json", help="Machine-readable output."),
     fmt: str = FORMAT,
 ) -> None:
-    """List the bundled scenarios."""
-    from standoff.scenario import bundled_scenarios, load_scenario
-
+    """List the bundled scenarios of the selected case (--case; default korea)."""
     fmt = output_format(fmt, json_out)
     rows = []
-    for name in bundled_scenarios():
-        s = load_scenario(name)
+    for name in state(ctx).load_case().scenarios():
+        s = _load(ctx, name)
         rows.append({"name": name, "as_of": s.as_of.isoformat(), "title": s.title})
     if fmt == "json":
         emit_json(rows)
@@ -37,15 +57,15 @@ def list_(
 
 @app.command("validate")
 def validate(
+    ctx: typer.Context,
     file: str = typer.Argument(
-        ..., help="Scenario YAML file or bundled name (korea-2018, korea-now)."
+        ...,
+        help="Scenario YAML file or bundled name (korea-2018, korea-now; --case iran: iran-2018, iran-now).",
     ),
     json_out: bool = typer.Option(False, "--json", help="Machine-readable output."),
 ) -> None:
     """Validate a scenario file: exit 0 if valid, 2 with one line naming the problem if not."""
-    from standoff.scenario import load_scenario
-
-    s = load_scenario(file)
+    s = _load(ctx, file)
     values = s.sourced_values()
     n_src = sum(v.source is not None for _, v in values)
     out = {
@@ -71,18 +91,18 @@ def validate(
 
 @app.command("show")
 def show(
+    ctx: typer.Context,
     file: str = typer.Argument(
-        ..., help="Scenario YAML file or bundled name (korea-2018, korea-now)."
+        ...,
+        help="Scenario YAML file or bundled name (korea-2018, korea-now; --case iran: iran-2018, iran-now).",
     ),
     json_out: bool = typer.Option(False, "--json", help="Machine-readable output."),
     fmt: str = FORMAT,
 ) -> None:
     """Show a scenario: actors, issues, and every value with its source or assumption
     (``--format csv``: one row per value, with its key path and provenance)."""
-    from standoff.scenario import load_scenario
-
     fmt = output_format(fmt, json_out)
-    s = load_scenario(file)
+    s = _load(ctx, file)
     if fmt == "json":
         emit_json(s.model_dump(mode="json"))
         return

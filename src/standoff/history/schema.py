@@ -310,8 +310,9 @@ def _date_range() -> tuple[pd.Timestamp, pd.Timestamp]:
     return pd.Timestamp("1900-01-01"), pd.Timestamp(today) + pd.Timedelta(days=366)
 
 
-def parse_csv_table(name: str, path: Path) -> pd.DataFrame:
-    """Read ``path`` as table ``name`` and validate it against :data:`SCHEMAS`.
+def parse_csv_table(name: str, path: Path, cols: tuple[Col, ...] | None = None) -> pd.DataFrame:
+    """Read ``path`` as table ``name`` and validate it against ``cols`` (default: the
+    table's schema in :data:`SCHEMAS`; a case's schemas come from its descriptor).
 
     Raises :class:`DataError` naming the file, the line and the column on the first problem.
     """
@@ -328,12 +329,14 @@ def parse_csv_table(name: str, path: Path) -> pd.DataFrame:
         raise DataError(
             one_line(f"{origin}: expected a CSV table with a header row ({msg[:200]})")
         ) from None
-    return validate_frame(name, raw, origin)
+    return validate_frame(name, raw, origin, cols)
 
 
-def validate_frame(name: str, raw: pd.DataFrame, origin: str) -> pd.DataFrame:
+def validate_frame(
+    name: str, raw: pd.DataFrame, origin: str, cols: tuple[Col, ...] | None = None
+) -> pd.DataFrame:
     """Validate a frame of strings (as read from CSV) and convert it to typed columns."""
-    cols = SCHEMAS[name]
+    cols = SCHEMAS[name] if cols is None else cols
     missing = [c.name for c in cols if c.name not in raw.columns]
     if missing:
         raise DataError(
@@ -427,10 +430,10 @@ def _convert(vals: pd.Series, c: Col, origin: str, lines: np.ndarray) -> pd.Seri
     raise AssertionError(c.kind)  # pragma: no cover - schema typo
 
 
-def coerce_types(name: str, df: pd.DataFrame) -> pd.DataFrame:
+def coerce_types(name: str, df: pd.DataFrame, cols: tuple[Col, ...] | None = None) -> pd.DataFrame:
     """Give a frame (e.g. read back from DuckDB) the canonical dtypes and column order."""
     out = {}
-    for c in SCHEMAS[name]:
+    for c in SCHEMAS[name] if cols is None else cols:
         s = df[c.name]
         if c.kind == "date":
             out[c.name] = pd.to_datetime(s).astype("datetime64[ns]")
@@ -449,12 +452,16 @@ def coerce_types(name: str, df: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(out).reset_index(drop=True)
 
 
-def to_csv_text(name: str, df: pd.DataFrame) -> str:
-    """Serialise a table deterministically (the rebuild test compares these bytes)."""
+def to_csv_text(name: str, df: pd.DataFrame, cols: tuple[Col, ...] | None = None) -> str:
+    """Serialise a table deterministically (the rebuild test compares these bytes).
+
+    ``cols``: the table's schema (default :data:`SCHEMAS`); a table without one (the derived
+    ``monthly`` panel) is formatted by dtype."""
     out = pd.DataFrame(index=df.index)
-    for c in SCHEMAS[name] if name in SCHEMAS else ():
+    cols = SCHEMAS.get(name) if cols is None else cols
+    for c in cols or ():
         out[c.name] = _fmt(df[c.name], c.kind)
-    if name not in SCHEMAS:  # derived tables (monthly): format by dtype
+    if cols is None:  # derived tables (monthly): format by dtype
         for col in df.columns:
             s = df[col]
             kind = (

@@ -652,11 +652,13 @@ def bundled_scenarios() -> dict[str, Path]:
     return {p.stem: p for p in sorted(root.glob("*.yaml"))}
 
 
-def resolve_scenario_path(name_or_path: str | Path) -> Path:
+def resolve_scenario_path(name_or_path: str | Path, bundled: dict[str, Path] | None = None) -> Path:
+    """A file, or a bundled scenario by name (``bundled``: a case's scenarios, default
+    the Korean ones)."""
     p = Path(name_or_path)
     if p.is_file():
         return p
-    bundled = bundled_scenarios()
+    bundled = bundled_scenarios() if bundled is None else bundled
     if str(name_or_path) in bundled:
         return bundled[str(name_or_path)]
     if p.suffix in (".yaml", ".yml") or p.parent != Path("."):
@@ -677,13 +679,19 @@ def _loc_path(loc: tuple) -> str:
     return out
 
 
-def load_scenario(name_or_path: str | Path, *, known_sources: set[str] | None = None) -> Scenario:
+def load_scenario(
+    name_or_path: str | Path,
+    *,
+    known_sources: set[str] | None = None,
+    bundled: dict[str, Path] | None = None,
+) -> Scenario:
     """Load and validate a scenario by bundled name (``korea-2018``) or file path.
 
+    ``bundled``: the scenarios names resolve in (a case's, :meth:`standoff.cases.Case.load_scenario`).
     Raises :class:`~standoff.errors.ScenarioError` with one line naming the file, the key
     path and what was expected.
     """
-    path = resolve_scenario_path(name_or_path)
+    path = resolve_scenario_path(name_or_path, bundled)
     from standoff._yaml import load_yaml_file  # bounded size and depth, no duplicate keys
 
     data = load_yaml_file(path, error=ScenarioError, what="scenario YAML")

@@ -241,12 +241,15 @@ def ensure_store(
     names: list[str],
     *,
     owned: bool = False,
+    coerce: Callable[[str, pd.DataFrame], pd.DataFrame] = coerce_types,
 ) -> dict[str, pd.DataFrame]:
     """Return the tables ``names`` (canonical types) from the store at ``path``, building
     it first with ``build()`` if it is missing, stale or its rows do not verify.
 
     ``owned``: the path is standoff's own (the default location), so an unreadable file
     there is rebuilt; at a user's ``--db`` path it is refused with a message naming it.
+    ``coerce(name, frame)`` gives a table read back its canonical types (default: the
+    Korean schemas; a case passes its own, :meth:`standoff.cases.Case.coerce`).
     """
     path = Path(path)
     kind = file_kind(path)
@@ -275,7 +278,7 @@ def ensure_store(
                 ) from None
             raw = None  # ours but corrupt: rebuild
         if raw is not None:
-            return {n: coerce_types(n, df) for n, df in raw.items()}
+            return {n: coerce(n, df) for n, df in raw.items()}
     write_store(path, build(), fp)
     try:
         raw = _read_current(path, fp, names)
@@ -283,7 +286,7 @@ def ensure_store(
         raise DataError(f"{path}: cannot read the history database just written ({exc})") from None
     if raw is None:
         raise DataError(f"{path}: the history database just written does not verify")
-    return {n: coerce_types(n, df) for n, df in raw.items()}
+    return {n: coerce(n, df) for n, df in raw.items()}
 
 
 def _ours_despite_error(path: Path) -> bool:
