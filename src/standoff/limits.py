@@ -362,11 +362,11 @@ _FLAGS_WITHOUT_VALUE = frozenset(
 #: dynamic models cost ``per round`` times their rounds (the cap: eum stops earlier when it
 #: converges, so the estimate is an upper bound); the others one pass. Measured on the CI
 #: machine (2 cores, 2026-12) with ``benchmarks`` sizes 10-1,000 actors and rounded up by
-#: about a third: eum 0.46 ms per round at 10 actors and 270-350 ns x n^2 per round at
+#: about a half: eum 0.46 ms per round at 10 actors and 270-350 ns x n^2 per round at
 #: 200-1,000 actors; nbs 3 ms per run; the static models 0.1 ms per run (ensembles include
 #: the perturbation of the input).
 EUM_ROUND_BASE_S = 5e-4
-EUM_ROUND_PAIR_S = 4.5e-7
+EUM_ROUND_PAIR_S = 6e-7
 NBS_RUN_S = 3e-3
 STATIC_RUN_S = 1.5e-4
 #: default rounds of the dynamic models (see :func:`standoff.bargaining.eum.run_eum`)
@@ -375,6 +375,9 @@ STATIC_MODELS = frozenset({"compromise", "median", "mean", "unweighted-median", 
 #: Estimated seconds a ``standoff bargain`` command may take (all issues, models and
 #: ensemble runs): about two minutes on one core.
 BARGAIN_CLI_SECONDS = 120.0
+#: Estimated seconds one bargaining request of the web app may take (every issue, the
+#: model asked for and the others beside it): well inside its 60 s limit with four at once.
+BARGAIN_WEB_SECONDS = 20.0
 MAX_ENSEMBLE = 100_000
 
 
@@ -443,3 +446,41 @@ def _duration(seconds: float) -> str:
     if seconds < 7200:
         return f"{seconds / 60:.0f} min"
     return f"{seconds / 3600:,.0f} h"
+
+
+def check_bargain_cli(
+    actors: list[int],
+    model: str,
+    rounds: int | None,
+    ensemble: int | None,
+    side_by_side: tuple[str, ...] = (),
+) -> float:
+    """``standoff bargain``: the whole command (every issue, the model, the models side by
+    side, the ensemble) within :data:`BARGAIN_CLI_SECONDS`, estimated before it starts."""
+    runs = [(model, rounds)] + [(m, rounds) for m in side_by_side if m != model]
+    return check_bargain(
+        actors,
+        runs,
+        budget_s=BARGAIN_CLI_SECONDS,
+        ensemble=ensemble,
+        ensemble_model=model,
+        ensemble_rounds=rounds,
+        where="--ensemble" if ensemble else "bargain",
+        advice="use fewer actors or --rounds" if not ensemble else "use fewer runs",
+    )
+
+
+def check_bargain_web(
+    actors: list[int], model: str, rounds: int | None, models: list[str], where: str = "file"
+) -> float:
+    """The web app's bargaining request (the model asked for, with ``rounds``, and every
+    other model of ``models`` beside it with its default rounds, on every issue) within
+    :data:`BARGAIN_WEB_SECONDS`, estimated before anything runs."""
+    runs = [(model, rounds)] + [(m, None) for m in models if m != model]
+    return check_bargain(
+        actors,
+        runs,
+        budget_s=BARGAIN_WEB_SECONDS,
+        where=where,
+        advice="use fewer actors or rounds, or the command line (standoff bargain)",
+    )
