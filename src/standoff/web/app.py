@@ -357,7 +357,7 @@ def create_app(
         """A cheap call (a scenario, the sources) off the event loop."""
         try:
             return await asyncio.wait_for(
-                run_in_threadpool(fn, *args, **kwargs), timeout=run_timeout
+                run_in_threadpool(fn, *args, **kwargs), timeout=RUN_TIMEOUT
             )
         except TimeoutError:
             raise _Timeout from None
@@ -479,7 +479,7 @@ def create_app(
     @app.exception_handler(_Timeout)
     async def _timeout(request: Request, exc: _Timeout):
         return _json(
-            {"error": f"the computation took longer than {run_timeout:.0f} s; ask for fewer paths"},
+            {"error": f"the computation took longer than {RUN_TIMEOUT:g} s; ask for fewer paths"},
             503,
         )
 

@@ -79,6 +79,10 @@ class JobFailed(Exception):
         self.body = body
 
 
+def memory_text(mb: int) -> str:
+    return f"{mb} MiB" if mb < 1024 else f"{mb / 1024:g} GiB"
+
+
 def error_body(message: str, field: str = "request") -> bytes:
     from standoff.limits import one_line
 
@@ -138,6 +142,9 @@ class WorkerPool:
         self._closed = False
         self._generation = 0
         self.zygote_pid: int | None = None
+        #: the last jobs that ended: method, status, the child's pid (reaped), its wall
+        #: time and peak memory (for monitoring and the tests)
+        self.finished: deque[dict] = deque(maxlen=256)
 
     # ------------------------------------------------------------------ public
     def submit(
@@ -213,7 +220,11 @@ class WorkerPool:
             args += ["--history", self.history_dir]
         if self.db is not None:
             args += ["--db", self.db]
+        # one BLAS thread per child (several children share the cores), few malloc arenas:
+        # less address space reserved under each child's RLIMIT_AS, less memory kept
         env = {**os.environ, "MALLOC_ARENA_MAX": "2"}
+        for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+            env.setdefault(var, "1")
         try:
             self._proc = subprocess.Popen(
                 args,
@@ -345,7 +356,7 @@ class WorkerPool:
                     restart = False
                     break
                 body = conn.recv_bytes(MAX_RESULT_BYTES + 1024)
-                self._finish(int(head["id"]), int(head["status"]), body)
+                self._finish(int(head["id"]), int(head["status"]), body, head)
         except (EOFError, OSError, ValueError, KeyError, TypeError):
             pass
         self._zygote_lost(generation, reason, restart)
@@ -362,9 +373,19 @@ class WorkerPool:
                 for j in self._running.values()
             )
 
-    def _finish(self, job_id: int, status: int, body: bytes) -> None:
+    def _finish(self, job_id: int, status: int, body: bytes, head: dict) -> None:
         with self._lock:
             job = self._running.pop(job_id, None)
+            if job is not None:
+                self.finished.append(
+                    {
+                        "method": job.method,
+                        "status": status,
+                        "pid": head.get("pid"),
+                        "seconds": head.get("seconds"),
+                        "max_rss_mb": head.get("max_rss_mb"),
+                    }
+                )
             self._dispatch()
         if job is None or job.future.done():
             return
@@ -436,6 +457,18 @@ PRELOAD = (
 )
 
 
+def _warm(svc) -> None:  # pragma: no cover (zygote)
+    """Parse the bundled scenarios and fit the models the pages ask for first (their default
+    parameters), once: every child inherits them (a comparison then skips its fit)."""
+    try:
+        for name in svc.scenario_names():
+            scn = svc.scenario(name)
+            svc._fit(scn.as_of, {k: v.value for k, v in scn.parameters.items()})
+        svc._fit(svc.history.latest_date, {})
+    except Exception:  # an optional speed-up only: the child computes what it needs
+        pass
+
+
 @dataclass
 class _Child:
     pid: int
@@ -466,6 +499,7 @@ def zygote_main(fd: int, history_dir: str | None, db: str | None) -> None:  # pr
                 importlib.import_module(name)
             except Exception:  # an optional speed-up only
                 continue
+        _warm(svc)
     except BaseException as exc:
         from standoff.limits import one_line
 
@@ -546,18 +580,18 @@ def _collect(child: _Child, parent: Connection) -> None:  # pragma: no cover (zy
         pass
     finally:
         child.conn.close()
-    _, wstatus = os.waitpid(child.pid, 0)  # reaped: it has really ended
-    if status is None:
-        sig = os.WTERMSIG(wstatus) if os.WIFSIGNALED(wstatus) else None
+    _, wstatus, usage = os.wait4(child.pid, 0)  # reaped: it has really ended
+    if status is None:  # killed by the system, or a library gave up and exited
+        if os.WIFSIGNALED(wstatus):
+            how = f"killed by signal {signal.Signals(os.WTERMSIG(wstatus)).name}"
+        else:
+            how = f"exit status {os.WEXITSTATUS(wstatus)}"
         status = 503
         body = error_body(
-            "the computation was stopped by the system (killed by signal "
-            f"{signal.Signals(sig).name}); it probably needed more memory than its budget "
-            f"({child.memory_mb / 1024:g} GiB); ask for less"
-            if sig is not None
-            else "the computation ended without a result; try again"
+            f"the computation stopped without a result ({how}); it may have needed more "
+            f"memory than its budget ({memory_text(child.memory_mb)}); ask for less"
         )
-    _send(parent, child.id, status, body)
+    _send(parent, child, status, body, usage)
 
 
 def _stop(child: _Child, parent: Connection) -> None:  # pragma: no cover (zygote)
@@ -565,21 +599,32 @@ def _stop(child: _Child, parent: Connection) -> None:  # pragma: no cover (zygot
         os.kill(child.pid, signal.SIGKILL)
     except ProcessLookupError:
         pass
-    os.waitpid(child.pid, 0)  # reaped before the slot is given back
+    _, _, usage = os.wait4(child.pid, 0)  # reaped before the slot is given back
     child.conn.close()
     _send(
         parent,
-        child.id,
+        child,
         503,
         error_body(
-            f"the computation took longer than {child.timeout:.0f} s and was stopped; ask for "
+            f"the computation took longer than {child.timeout:g} s and was stopped; ask for "
             "less (fewer paths, actors, rounds or runs)"
         ),
+        usage,
     )
 
 
-def _send(parent: Connection, job_id: int, status: int, body: bytes) -> None:  # pragma: no cover
-    parent.send_bytes(json.dumps({"op": "done", "id": job_id, "status": status}).encode())
+def _send(
+    parent: Connection, child: _Child, status: int, body: bytes, usage
+) -> None:  # pragma: no cover
+    head = {
+        "op": "done",
+        "id": child.id,
+        "status": status,
+        "pid": child.pid,  # reaped: no process has this id any more (until it is reused)
+        "seconds": round(time.monotonic() - child.started, 3),
+        "max_rss_mb": round(usage.ru_maxrss / 1024, 1),
+    }
+    parent.send_bytes(json.dumps(head).encode())
     parent.send_bytes(body)
 
 
@@ -620,7 +665,7 @@ def _run_job(svc, method: str, kwargs: dict, msg: dict) -> tuple[int, bytes]:
             )
         mb = int(msg.get("memory_mb") or JOB_MEMORY_MB)
         return 503, error_body(
-            f"the computation needed more memory than its budget ({mb / 1024:g} GiB) and was "
+            f"the computation needed more memory than its budget ({memory_text(mb)}) and was "
             "stopped; ask for less (fewer paths, actors, rounds or runs)"
         )
 
