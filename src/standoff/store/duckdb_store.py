@@ -166,7 +166,10 @@ def foreign_objects(objects: list[tuple[str, str, str]], ours: set[str] | None) 
     for kind, schema, name in objects:
         if kind == "table" and schema == "main" and (ours is None or name in ours):
             continue
-        out.append(f"{kind} {name}" if schema == "main" else f"{kind} {schema}.{name}")
+        if kind == "schema" or schema == "main":
+            out.append(f"{kind} {name}")
+        else:
+            out.append(f"{kind} {schema}.{name}")
     return sorted(out)
 
 
