@@ -4,9 +4,9 @@
 codes are off, so a value printed anywhere (a SQL result, a claim's title, an actor's name, a
 path) is shown as the characters it holds -- ``[/x]`` cannot crash the output and
 ``[link=URL]`` cannot become a terminal hyperlink. standoff's own headings keep one style:
-a line or a table cell that *starts* with ``[bold]...[/bold]`` (or ``[green]...[/]``, one of
-a few styles) is shown in that style up to the first closing tag, and everything after it is
-plain text. Nothing else is interpreted.
+a line printed that *starts* with ``[bold]...[/bold]`` (or ``[green]...[/]``, one of a few
+styles) is shown in that style up to the first closing tag, and everything after it is plain
+text. Nothing else is interpreted; table cells never are (a styled cell is a ``rich.text.Text``).
 
 **Every value has a JSON form** (:func:`json_default`): numpy and pandas scalars and arrays,
 dates and timestamps (also outside pandas' range), durations (ISO 8601), UUIDs, bytes
@@ -45,26 +45,27 @@ _OWN_STYLE = re.compile(
 
 
 class SafeConsole(Console):
-    """A rich console that never interprets markup or emoji codes in what it prints, except
-    one leading style span of standoff's own (see the module docstring)."""
+    """A rich console that never interprets markup or emoji codes in what it prints (table
+    cells and titles included), except one leading style span of standoff's own in a line
+    given to :meth:`print` (see the module docstring)."""
 
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("markup", False)
         kwargs.setdefault("emoji", False)
         super().__init__(**kwargs)
 
-    def render_str(self, text: str, *, markup: bool | None = None, **kwargs: Any):
+    def print(self, *objects: Any, **kwargs: Any) -> None:
+        if kwargs.get("markup") is None and not self._markup:
+            objects = tuple(self._own_style(o) if isinstance(o, str) else o for o in objects)
+        super().print(*objects, **kwargs)
+
+    def _own_style(self, text: str):
+        m = _OWN_STYLE.match(text)
+        if m is None:
+            return text
         from rich.text import Text
 
-        if markup is None and not self._markup:
-            m = _OWN_STYLE.match(text)
-            if m is not None:
-                head = Text(m.group(2), style=m.group(1))
-                rest = super().render_str(text[m.end() :], markup=False, **kwargs)
-                out = Text.assemble(head, rest)
-                out.justify, out.overflow = rest.justify, rest.overflow
-                return out
-        return super().render_str(text, markup=markup, **kwargs)
+        return Text.assemble(Text(m.group(2), style=m.group(1)), self.render_str(text[m.end() :]))
 
 
 console = SafeConsole(soft_wrap=True)

@@ -51,7 +51,6 @@ def update(
     Example: standoff history update --from ~/Downloads/standoff-sources --dry-run
     """
     from standoff.history.vintages import update as run
-
     from standoff.progress import enabled
 
     root = _root(ctx)

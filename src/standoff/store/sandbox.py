@@ -149,7 +149,7 @@ def _parser():
 _EXPLAIN_HEAD = re.compile(r"\s*EXPLAIN\b", re.IGNORECASE)
 _LEADING_NOISE = re.compile(r"(?:\s+|--[^\n]*(?:\n|$)|/\*.*?\*/)*", re.DOTALL)
 #: table functions that act rather than read (refused by name, outside string literals)
-_ACTING_FUNCTIONS = re.compile(r"\b(force_checkpoint|checkpoint)\s*\(", re.IGNORECASE)
+_ACTING_FUNCTIONS = re.compile(r"\b(force_checkpoint|checkpoint)\"?\s*\(", re.IGNORECASE)
 _LITERALS = re.compile(r"'(?:[^']|'')*'|\$\$.*?\$\$|--[^\n]*|/\*.*?\*/", re.DOTALL)
 _ONLY_READING = (
     "only reading queries (SELECT, WITH, DESCRIBE, SUMMARIZE, EXPLAIN) run on the history; "
