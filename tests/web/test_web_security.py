@@ -441,3 +441,94 @@ def test_a_lost_worker_process_fails_its_jobs_and_is_replaced(pool):
     # the next job starts a new zygote and succeeds; nothing of the old one is left
     st, _, obj = pool.submit("track_record", {}, timeout=30).result(timeout=120)
     assert st == 200 and pool.zygote_pid != first and _gone(first)
+
+
+# ------------------------------------------------------------------ the audit's DoS, end to end
+def _tree_rss_mb(pid: int) -> float:
+    """Resident memory of a process and all its descendants (the app, the zygote, children)."""
+    kids: dict[int, list[int]] = {}
+    for p in os.listdir("/proc"):
+        if p.isdigit():
+            try:
+                with open(f"/proc/{p}/stat") as f:
+                    kids.setdefault(int(f.read().rsplit(")", 1)[1].split()[1]), []).append(int(p))
+            except (OSError, ValueError, IndexError):
+                continue
+    total, todo = 0, [pid]
+    while todo:
+        q = todo.pop()
+        try:
+            with open(f"/proc/{q}/status") as f:
+                total += next(int(x.split()[1]) for x in f if x.startswith("VmRSS"))
+        except (OSError, StopIteration):
+            pass
+        todo += kids.get(q, [])
+    return total / 1024
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "actors, rounds, expect",
+    [(2000, 200, 422), (390, 200, 200)],  # the audit's worst case; the largest admitted
+)
+def test_four_concurrent_worst_case_uploads_end_to_end(tmp_path, actors, rounds, expect):
+    """``standoff serve`` in a subprocess; four uploads at once: every answer within the
+    stated budget (60 s per computation, plus the time to send and queue), and the server's
+    memory (app + zygote + children) back under 1 GB within 10 s of the last answer."""
+    import concurrent.futures as cf
+    import subprocess
+    import sys
+
+    import httpx
+
+    from standoff.web.app import RUN_TIMEOUT
+    from standoff.web.testing import free_port
+
+    port = free_port()
+    env = {**os.environ, "STANDOFF_HOME": str(tmp_path)}
+    server = subprocess.Popen(
+        [sys.executable, "-c", "from standoff.cli.main import main; main()", "serve",
+         "--port", str(port)],
+        env=env, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(600):
+            try:
+                if httpx.get(f"{base}/api/scenarios", timeout=5).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        data = _ktab(actors)
+
+        def post(_):
+            t = time.monotonic()
+            r = httpx.post(
+                f"{base}/api/bargaining",
+                data={"model": "eum", "rounds": str(rounds)},
+                files={"file": ("w.csv", data)},
+                timeout=RUN_TIMEOUT * 3,
+            )
+            return r, time.monotonic() - t
+
+        with cf.ThreadPoolExecutor(4) as ex:
+            answers = list(ex.map(post, range(4)))
+        last = time.monotonic()
+        for r, seconds in answers:
+            assert r.status_code in (expect, 503), r.text[:200]  # 503: stopped at the limit
+            assert seconds <= RUN_TIMEOUT + 15, seconds  # the bound, not a speed measure
+            if r.status_code != 200:
+                _one_line_error(r, r.status_code)
+        rss = _tree_rss_mb(server.pid)
+        while rss >= 1024 and time.monotonic() - last < 10:
+            time.sleep(0.25)
+            rss = _tree_rss_mb(server.pid)
+        print(
+            f"\n{actors} actors x {rounds} rounds x 4: "
+            + ", ".join(f"{r.status_code} in {t:.1f} s" for r, t in answers)
+            + f"; server RSS {rss:.0f} MB {time.monotonic() - last:.1f} s after the last answer"
+        )
+        assert rss < 1024, f"server RSS {rss:.0f} MB 10 s after the last answer"
+    finally:
+        server.terminate()
+        server.wait(timeout=30)

@@ -703,6 +703,14 @@ def create_app(
             "model": model,
             "rounds": rounds,
         }
+        # the work budget, checked here before the request waits for a worker (the worker
+        # checks it again on the problems it builds)
+        sizes = await run(_problem_sizes, svc, scenario, issue or None, text, name)
+        if sizes is not None:
+            from standoff.bargaining.models import MODELS
+            from standoff.limits import check_bargain_web
+
+            check_bargain_web(sizes, model, rounds, list(MODELS))
         return send(await job("bargaining", kw, lambda: svc.bargaining(**kw)))
 
     @app.get("/api/games", tags=["api"], summary="Crisis games and their parameters")
@@ -761,6 +769,28 @@ def _payload(raw: bytes, obj: Any) -> Payload:
     dict.__init__(p, obj if isinstance(obj, dict) else {"value": obj})
     p.raw = raw
     return p
+
+
+def _problem_sizes(svc, scenario, issue, csv_text, filename) -> list[int] | None:
+    """Actors of every issue a bargaining request would run (at most 8), or None if the
+    input does not parse (the worker then reports exactly why)."""
+    import csv
+    import io
+
+    from standoff.bargaining.inputs import from_scenario, is_ktab, read_ktab
+
+    try:
+        if csv_text is None:
+            problems = from_scenario(svc.scenario(scenario or "korea-now"))
+            if issue is not None:
+                problems = [p for p in problems if p.name == issue]
+            return [p.n for p in problems[:8]]
+        if is_ktab(csv_text):
+            return [p.n for p in read_ktab(filename, csv_text).problems()[:8]]
+        rows = sum(1 for row in csv.reader(io.StringIO(csv_text)) if any(c.strip() for c in row))
+        return [max(rows - 1, 0)]
+    except (StandoffError, ValueError, csv.Error):
+        return None
 
 
 def _unicode(text: str) -> bool:
