@@ -532,3 +532,24 @@ def test_four_concurrent_worst_case_uploads_end_to_end(tmp_path, actors, rounds,
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+def test_a_burst_of_identical_requests_is_one_computation(live_url, app):
+    """Fifty clients ask for the same new comparison at once: one job, fifty answers."""
+    import concurrent.futures as cf
+
+    import httpx
+
+    pool = app.state.pool
+    body = {**COMPARE, "seed": 424242}
+    before = sum(j["method"] == "compare" for j in pool.finished)
+    with cf.ThreadPoolExecutor(50) as ex:
+        answers = list(
+            ex.map(
+                lambda _: httpx.post(f"{live_url}/api/compare", json=body, timeout=120),
+                range(50),
+            )
+        )
+    assert [r.status_code for r in answers] == [200] * 50
+    assert len({r.content for r in answers}) == 1
+    assert sum(j["method"] == "compare" for j in pool.finished) - before == 1

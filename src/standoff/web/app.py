@@ -372,6 +372,28 @@ def create_app(
         _, raw, obj = await asyncio.wrap_future(pool.submit(method, kwargs, timeout=run_timeout))
         return _payload(raw, obj)
 
+    inflight: dict[str, asyncio.Future] = {}
+
+    async def cached(key: str, method: str, kwargs: dict, fallback, *args) -> Payload:
+        """:func:`job` once per key: a result already computed comes from the cache, and
+        requests that arrive while it is computed wait for that one computation (a burst of
+        identical requests is one job, not a full queue)."""
+        hit = svc.request_cached(key)
+        if hit is not None:
+            return hit
+        running = inflight.get(key)
+        if running is not None and running.get_loop() is asyncio.get_running_loop():
+            return await asyncio.shield(running)
+        fut = asyncio.ensure_future(job(method, kwargs, fallback, *args))
+        inflight[key] = fut
+        try:
+            payload = await asyncio.shield(fut)
+        finally:
+            if inflight.get(key) is fut:
+                del inflight[key]
+        svc.remember_request(key, payload)
+        return payload
+
     # ------------------------------------------------------------------ outlook state
     def outlook_kwargs() -> dict:
         return {"combined": cache["combined"], "combined_status": cache["combined_status"]}
@@ -415,21 +437,11 @@ def create_app(
         key = json.dumps(
             ["outlook", str(history.latest_date.date()), results_stamp(), cache["combined_status"]]
         )
-        hit = svc.request_cached(key)
-        if hit is not None:
-            return hit
-        payload = await job("outlook", outlook_kwargs(), svc.outlook)
-        svc.remember_request(key, payload)
-        return payload
+        return await cached(key, "outlook", outlook_kwargs(), svc.outlook)
 
     async def track_record() -> Payload:
         key = json.dumps(["track-record", results_stamp()])
-        hit = svc.request_cached(key)
-        if hit is not None:
-            return hit
-        payload = await job("track_record", {}, svc.track_record)
-        svc.remember_request(key, payload)
-        return payload
+        return await cached(key, "track_record", {}, svc.track_record)
 
     async def history_view(as_of, start, end, kinds, limit) -> Payload:
         kw = {
@@ -440,14 +452,9 @@ def create_app(
             "limit": int(limit),
         }
         key = json.dumps(["history", kw], sort_keys=True)
-        hit = svc.request_cached(key)
-        if hit is not None:
-            return hit
-        payload = await job(
-            "history_view", kw, svc.history_view, as_of, start, end, list(kinds), limit
+        return await cached(
+            key, "history_view", kw, svc.history_view, as_of, start, end, list(kinds), limit
         )
-        svc.remember_request(key, payload)
-        return payload
 
     def send(payload) -> Response:
         """Cached results go out as their serialised bytes (no re-encoding per request)."""
@@ -617,11 +624,9 @@ def create_app(
 
     @app.post("/api/compare", tags=["api"], summary="Compare policies (common random numbers)")
     async def api_compare(req: S.CompareRequest):
-        rkey = req.model_dump_json()
-        hit = svc.request_cached(rkey)  # the same validated request again: its stored result
-        if hit is not None:
-            return send(hit)
-        payload = await job(
+        rkey = req.model_dump_json()  # the same validated request again: its stored result
+        payload = await cached(
+            rkey,
             "compare",
             {"request": req.model_dump(mode="json")},
             svc.compare,
@@ -633,7 +638,6 @@ def create_app(
             req.horizon,
             req.seed,
         )
-        svc.remember_request(rkey, payload)
         return send(payload)
 
     @app.post(
