@@ -314,14 +314,19 @@ def _valid_unicode(s: str, where: str, error) -> None:
 
 
 # ---------------------------------------------------------------------- command line
-def check_argv(args: list[str]) -> None:
+def check_argv(args: list[str], takes_value=None) -> None:
     """Refuse arguments no command can use, before any command runs: an argument longer
     than :data:`MAX_ARG_CHARS`, and an empty value of an option (``--scenario ''``,
     ``--scenario=``), which would otherwise fall back to a default silently.
 
+    ``takes_value(name)`` says whether an option takes a value (the CLI asks its own
+    commands; called only when an argument is empty); without it every option but a few
+    known flags does.
+
     A lone surrogate (what a byte that is not UTF-8 becomes) is allowed here: it is a valid
     file name on Linux. Where text must be Unicode (SQL, names, labels) it is refused there
     (:func:`check_text`, the SQL sandbox), and output escapes it."""
+    takes_value = takes_value or (lambda name: name not in _FLAGS_WITHOUT_VALUE)
     for i, a in enumerate(args):
         prev = args[i - 1] if i else ""
         name = prev if prev.startswith("--") and "=" not in prev else f"argument {i + 1}"
@@ -333,27 +338,19 @@ def check_argv(args: list[str]) -> None:
             )
         if a.startswith("--") and a.endswith("=") and len(a) > 3:
             raise UsageError(f"{one_line(a[:-1], 80)}: expected a value, got an empty one")
-        if not a.strip() and prev.startswith("-") and "=" not in prev and len(prev) > 1:
-            if prev not in _FLAGS_WITHOUT_VALUE:
-                raise UsageError(f"{one_line(prev, 80)}: expected a value, got an empty one")
+        if (
+            not a.strip()
+            and prev.startswith("-")
+            and "=" not in prev
+            and len(prev) > 1
+            and takes_value(prev)
+        ):
+            raise UsageError(f"{one_line(prev, 80)}: expected a value, got an empty one")
 
 
-#: flags that take no value (an empty argument after them is a positional argument)
+#: flags that take no value (when the caller cannot say)
 _FLAGS_WITHOUT_VALUE = frozenset(
-    {
-        "--json",
-        "--help",
-        "--version",
-        "--progress",
-        "--no-progress",
-        "--raw",
-        "--record",
-        "--dry-run",
-        "--online",
-        "--allow-removals",
-        "--store",
-        "--no-store",
-    }
+    {"--json", "--help", "--version", "--progress", "--no-progress", "--raw", "--record"}
 )
 
 

@@ -7,7 +7,7 @@ permission, not a directory: ``OSError``) and running out of memory. Set
 ``STANDOFF_DEBUG=1`` to see the traceback of an unexpected error.
 
 Before any command runs, the arguments are checked (:func:`standoff.limits.check_argv`:
-valid Unicode, no empty option value, bounded length). Each command runs under a store
+no empty option value, bounded length). Each command runs under a store
 journal (:mod:`standoff.store.journal`): if it exits with any code but 0, the store files
 it created are removed and the runs it added to the results store are deleted, so a failed
 command leaves nothing behind.
@@ -155,6 +155,21 @@ def _machine_output(args: list[str]) -> bool:
     return False
 
 
+def _takes_value(option: str) -> bool:
+    """Does ``option`` (of any command) take a value? (Asked only for an empty argument.)"""
+    names: set[str] = set()
+    todo = [typer.main.get_command(app)]
+    while todo:
+        cmd = todo.pop()
+        for p in cmd.params:  # (typer's own click: compare by attributes, not class)
+            if getattr(p, "param_type_name", "") == "option" and not (
+                getattr(p, "is_flag", False) or getattr(p, "count", False)
+            ):
+                names.update(p.opts)
+        todo.extend(getattr(cmd, "commands", {}).values())
+    return option in names
+
+
 def _error(line: str) -> None:
     err_console.print(one_line(line), markup=False, highlight=False)
 
@@ -172,7 +187,7 @@ def main(argv: list[str] | None = None) -> int:
     configure(False if _machine_output(list(args)) else None)  # --progress overrides
     journal.open_journal()
     try:
-        check_argv(list(args))
+        check_argv(list(args), _takes_value)
         if _fast_summary(list(args)):
             code = 0
             journal.commit()
