@@ -36,7 +36,7 @@ from hypothesis import HealthCheck, given, settings
 
 HANG_SECONDS = 120
 MAX_RSS_MIB = 3072
-QUICK = {"scenario": 40, "ktab": 60, "history": 15, "flags": 60, "sql": 30, "claims": 8, "db": 8}
+QUICK = {"scenario": 40, "ktab": 60, "history": 15, "flags": 60, "sql": 20, "claims": 8, "db": 8}
 LARGE = {
     "scenario": 1500,
     "ktab": 1500,

@@ -12,8 +12,8 @@ import time
 
 import pytest
 
-from standoff.web.app import LOOPBACK_HOSTS, SiteGuard, create_app, host_name
-from standoff.web.worker import JobFailed, WorkerPool
+from standoff.web.app import LOOPBACK_HOSTS, SiteGuard, host_name
+from standoff.web.worker import JobFailed
 
 
 def _one_line_error(r, status: int | tuple[int, ...], *needles: str) -> dict:
@@ -346,38 +346,38 @@ BIG_COMPARE = {
 }
 
 
-@pytest.fixture(scope="module")
-def strict_app():
-    """An app whose computations may take 0.3 s: every real one is stopped."""
-    return create_app(warm=False, run_timeout=0.3)
+@pytest.fixture
+def strict_app(app):
+    """The app, its computations limited to 0.3 s for one test: every real one is stopped."""
+    saved = app.state.run_timeout
+    app.state.run_timeout = 0.3
+    yield app
+    app.state.run_timeout = saved
 
 
-def test_a_computation_past_its_time_is_killed_before_the_answer(strict_app):
-    from fastapi.testclient import TestClient
-
+def test_a_computation_past_its_time_is_killed_before_the_answer(strict_app, client):
     pool = strict_app.state.pool
-    with TestClient(strict_app, base_url="http://127.0.0.1") as c:
-        r = c.post("/api/compare", json=BIG_COMPARE)
-        _one_line_error(r, 503, "took longer than 0.3 s and was stopped")
-        last = pool.finished[-1]
-        assert last["method"] == "compare" and last["status"] == 503
-        # answered after the child was reaped: it no longer exists, its slot is free
-        assert _gone(last["pid"])
-        assert last["pid"] not in _children(pool.zygote_pid)
-        assert pool.running() == 0
-        # the app still answers (a cheap request, and the next computation is tried)
-        assert c.get("/api/scenarios").status_code == 200
-        r = c.post("/api/compare", json={**BIG_COMPARE, "seed": 6})
-        _one_line_error(r, 503, "was stopped")
+    c = client
+    r = c.post("/api/compare", json=BIG_COMPARE)
+    _one_line_error(r, 503, "took longer than 0.3 s and was stopped")
+    last = pool.finished[-1]
+    assert last["method"] == "compare" and last["status"] == 503
+    # answered after the child was reaped: it no longer exists, its slot is free
+    assert _gone(last["pid"])
+    assert last["pid"] not in _children(pool.zygote_pid)
+    assert pool.running() == 0
+    # the app still answers (a cheap request, and the next computation is tried)
+    assert c.get("/api/scenarios").status_code == 200
+    r = c.post("/api/compare", json={**BIG_COMPARE, "seed": 6})
+    _one_line_error(r, 503, "was stopped")
 
 
-@pytest.fixture(scope="module")
-def pool():
-    """One started pool for the tests below (each sets the bounds it tests, then restores)."""
-    p = WorkerPool(None, None)
+@pytest.fixture
+def pool(app):
+    """The app's pool, started (each test sets the bounds it tests, then restores them)."""
+    p = app.state.pool
     p.submit("track_record", {}, timeout=30).result(timeout=120)
-    yield p
-    p.close()
+    return p
 
 
 @pytest.fixture

@@ -348,6 +348,7 @@ def create_app(
     )
     app.state.services = svc
     app.state.pool = pool
+    app.state.run_timeout = run_timeout  # seconds per computation (a test may lower it)
     app.add_middleware(BodyLimit, max_bytes=MAX_BODY_BYTES)
     app.add_middleware(
         SiteGuard, allowed_hosts=None if allowed_hosts is None else frozenset(allowed_hosts)
@@ -369,7 +370,8 @@ def create_app(
             async with gate:
                 out = await run(fallback, *args)
             return out if isinstance(out, Payload) else Payload(out)
-        _, raw, obj = await asyncio.wrap_future(pool.submit(method, kwargs, timeout=run_timeout))
+        limit = app.state.run_timeout
+        _, raw, obj = await asyncio.wrap_future(pool.submit(method, kwargs, timeout=limit))
         return _payload(raw, obj)
 
     inflight: dict[str, asyncio.Future] = {}
