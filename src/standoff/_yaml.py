@@ -10,7 +10,9 @@ subclasses it and refuses, with one line naming the file, the line and the colum
   document is composed, before any recursion error);
 * more than :data:`~standoff.limits.YAML_MAX_NODES` nodes once aliases are expanded
   (counted on the composed graph, before anything is constructed);
-* strings that are not valid Unicode (lone surrogates from ``"\\ud800"`` escapes).
+* strings that are not valid Unicode (lone surrogates from ``"\\ud800"`` escapes);
+* integers longer than :data:`~standoff.limits.MAX_INT_DIGITS` digits (Python refuses to
+  convert them).
 
 Files larger than :data:`~standoff.limits.YAML_MAX_BYTES` are refused before they are read.
 """
@@ -23,6 +25,7 @@ import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from standoff.limits import (
+    MAX_INT_DIGITS,
     YAML_MAX_BYTES,
     YAML_MAX_DEPTH,
     YAML_MAX_NODES,
@@ -83,8 +86,17 @@ class BoundedSafeLoader(yaml.SafeLoader):
             ) from None
         return value
 
+    def construct_yaml_int(self, node):
+        digits = sum(ch.isalnum() for ch in str(node.value))
+        if digits > MAX_INT_DIGITS:
+            raise _Refused(
+                f"an integer of {digits} digits (at most {MAX_INT_DIGITS})", node.start_mark
+            )
+        return super().construct_yaml_int(node)
+
 
 BoundedSafeLoader.add_constructor("tag:yaml.org,2002:str", BoundedSafeLoader.construct_yaml_str)
+BoundedSafeLoader.add_constructor("tag:yaml.org,2002:int", BoundedSafeLoader.construct_yaml_int)
 
 
 def _count_nodes(root: Node) -> None:

@@ -298,3 +298,251 @@ def test_bargain_scale_in_file_and_flag(run_cli, tmp_path):
     one_line_error(code, err, "expected a position in [5, 10], got '4'")
     code, _, err = run_cli("bargain", example_path(), "--scale", "10,4")
     one_line_error(code, err, "--scale: expected finite MIN < MAX")
+
+
+# ================================================================== issue 21 (second audit)
+# Every reproducer of issue 21 that is not about the web app or --db (tests/web,
+# tests/store): a one-line exit 2 or correct output, nothing written on failure.
+MARKUP = "[/x] [link=http://e.x]c[/link] [bold]b[/bold] :smile:"
+
+
+def test_data_is_never_read_as_markup_in_query_results(run_cli):
+    parts = MARKUP.split(" ")
+    cols = ", ".join(f"'{p}' AS c{k}" for k, p in enumerate(parts))
+    code, out, err = run_cli("history", "query", f'SELECT {cols}, 1 AS "[/h]"')
+    assert code == 0, err
+    for p in [*parts, "[/h]"]:
+        assert p in out, (p, out)
+    assert "\x1b]8;" not in out  # no terminal hyperlink escape
+    code, out, err = run_cli("history", "query", f"SELECT '{MARKUP}' AS m", "--json")
+    assert code == 0 and MARKUP in out, err
+
+
+def test_data_is_never_read_as_markup_in_claims_and_actor_names(run_cli, tmp_path):
+    claims = tmp_path / "c.yaml"
+    claims.write_text(
+        f'title: "{MARKUP}"\nas_of: 2018-01-01\nclaims:\n- id: "[/i]"\n  text: "{MARKUP}"\n'
+        "  checks:\n  - query: SELECT 1\n    op: eq\n    value: 1\n",
+        encoding="utf-8",
+    )
+    code, out, err = run_cli("history", "claims", claims)
+    assert code == 0, err
+    assert "[/x]" in out and "[link=http://e.x]" in out
+    csv = tmp_path / "k.csv"
+    csv.write_text("actor,capability,position,salience\n[/x],1,0,1\n[link=http://e]A,1,1,1\n")
+    code, out, err = run_cli("bargain", csv, "--model", "eum")
+    assert code == 0, err
+    assert "[/x]" in out and "[link=http://e]A" in out
+
+
+def test_a_history_path_with_markup_is_printed_as_is(run_cli, tmp_path):
+    d = tmp_path / "[/x][link=http:" / "e]h"
+    code, _, err = run_cli("--history", d, "history", "summary")
+    line = one_line_error(code, err)
+    assert "[/x][link=http:/e]h" in line
+
+
+def test_own_styles_stay_and_nothing_else_is_styled():
+    from rich.console import Console
+
+    from standoff.cli._common import SafeConsole
+
+    c = SafeConsole(record=True, width=200, force_terminal=True)
+    c.print("[bold]Heading[/bold] of [/x] and [link=http://e]y[/link]")
+    text = c.export_text(clear=False)
+    assert text.startswith("Heading of [/x] and [link=http://e]y[/link]")
+    styled = c.export_text(styles=True)
+    assert "\x1b[1mHeading" in styled and "\x1b]8;" not in styled
+    assert isinstance(c, Console)
+
+
+QUERY_TYPES = (
+    "SELECT uuid() AS u, INTERVAL '1 year 2 months 3 days' AS i, '\\x00ab'::BLOB AS b, "
+    "1.25::DECIMAL(38,10) AS d, 170141183460469231731687303715884105727::HUGEINT AS h, "
+    "340282366920938463463374607431768211455::UHUGEINT AS uh, '12:00:00+02'::TIMETZ AS tz, "
+    "'0101'::BIT AS bits, [1, 2] AS l, {'a': uuid(), 'n': 'nan'::DOUBLE} AS s, "
+    "MAP(['k'], [INTERVAL 1 DAY]) AS m, 'infinity'::DATE AS inf, "
+    "TIMESTAMP '294247-01-10 00:00:00' AS far, TIMESTAMP '-290000-01-01' AS before"
+)
+
+
+def test_every_duckdb_type_prints_as_json_csv_and_table(run_cli):
+    import json
+
+    code, out, err = run_cli("history", "query", QUERY_TYPES, "--json")
+    assert code == 0, err
+    row = json.loads(out)[0]
+    assert len(row["u"]) == 36 and row["i"] == "1 year 2 months 3 days"
+    assert row["b"] == "\\x00ab" and row["d"] == 1.25
+    assert row["h"] == 2**127 - 1 and row["uh"] == 2**128 - 1  # exact integers
+    assert row["tz"].startswith("12:00:00") and row["bits"] == "0101"
+    assert row["l"] == [1, 2] and "'a':" in row["s"] or isinstance(row["s"], (dict, str))
+    assert row["inf"] == "infinity" and row["far"].startswith("294247-01-10")
+    code, out, err = run_cli("history", "query", QUERY_TYPES, "--format", "csv")
+    assert code == 0 and "infinity" in out and "1 year 2 months 3 days" in out, err
+    narrow = "SELECT 'infinity'::DATE AS inf, 2::HUGEINT AS h, '0101'::BIT AS b"
+    code, out, err = run_cli("history", "query", narrow)
+    assert code == 0 and "infinity" in out and "0101" in out, err
+
+
+@pytest.mark.parametrize(
+    "sql, needle",
+    [
+        ("UPDATE EXTENSIONS", "statements of this type are not allowed"),
+        ("EXPLAIN ANALYZE CREATE TABLE t AS SELECT 1", "EXPLAIN ANALYZE"),
+        ("explain analyse select 1", "EXPLAIN ANALYZE"),
+        ("/* x */ EXPLAIN -- y\n ANALYZE SELECT 1", "EXPLAIN ANALYZE"),
+        ("EXPLAIN (ANALYZE, FORMAT JSON) SELECT 1", "EXPLAIN ANALYZE"),
+        ("EXPLAIN CREATE TABLE t AS SELECT 1", "EXPLAIN of anything but one SELECT"),
+        ("SELECT * FROM checkpoint()", "checkpoint() acts on the database"),
+        ("SELECT * FROM force_checkpoint()", "force_checkpoint() acts"),
+        ("SELECT '\ud800'", "valid Unicode"),
+        ("SELECT '\udcff' || 'x'", "valid Unicode"),
+    ],
+)
+def test_statements_that_execute_or_cannot_be_read_are_refused(run_cli, sql, needle):
+    code, out, err = run_cli("history", "query", sql)
+    one_line_error(code, err, "query:", needle)
+    assert out == ""
+
+
+def test_explain_of_a_select_still_shows_the_plan(run_cli):
+    code, out, err = run_cli("history", "query", "EXPLAIN SELECT count(*) FROM launches")
+    assert code == 0 and "explain_value" in out, err
+
+
+def test_integers_longer_than_python_prints_are_refused(run_cli, tmp_path, scenario_text):
+    big = "9" * 4301
+    scn = tmp_path / "s.yaml"
+    scn.write_text(scenario_text.replace("value: 100", f"value: {big}", 1), encoding="utf-8")
+    code, _, err = run_cli("scenario", "validate", scn)
+    one_line_error(code, err, "s.yaml", "an integer of 4301 digits (at most 4000)")
+    claims = tmp_path / "c.yaml"
+    claims.write_text(
+        f"title: t\nas_of: 2018-01-01\nclaims:\n- id: a\n  text: x\n  checks:\n"
+        f"  - query: SELECT 1\n    op: eq\n    value: {big}\n",
+        encoding="utf-8",
+    )
+    code, _, err = run_cli("history", "claims", claims)
+    one_line_error(code, err, "c.yaml", "4301 digits")
+    code, _, err = run_cli("brief", "--claims", claims, "--out", tmp_path / "b.html")
+    one_line_error(code, err, "4301 digits")
+    assert not (tmp_path / "b.html").exists()
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["bargain", "{long}.csv"],
+        ["scenario", "validate", "{long}.yaml"],
+        ["history", "claims", "{long}.yaml"],
+        ["--db", "{long}.duckdb", "history", "summary"],
+        ["--history", "{long}", "history", "summary"],
+        ["history", "update", "--from", "{long}"],
+    ],
+)
+def test_over_long_file_names_are_one_line(run_cli, tmp_path, args):
+    long = str(tmp_path / ("x" * 300))
+    code, out, err = run_cli(*[a.replace("{long}", long) for a in args])
+    one_line_error(code, err)
+    assert "internal error" not in err and sorted(p.name for p in tmp_path.iterdir()) == []
+
+
+def test_history_update_bounds_size_and_nesting(run_cli, tmp_path):
+    big = tmp_path / "big"
+    big.mkdir()
+    with open(big / "test.en.json", "wb") as f:  # a 6 GB sparse file: never read
+        f.truncate(6 * 2**30)
+    code, _, err = run_cli("history", "update", "--from", big)
+    one_line_error(code, err, "test.en.json", "at most 64 MiB")
+    deep = tmp_path / "deep"
+    deep.mkdir()
+    (deep / "test.en.json").write_text("[" * 100_000 + "]" * 100_000)
+    code, _, err = run_cli("history", "update", "--from", deep)
+    one_line_error(code, err, "test.en.json", "nested deeper than 64 levels")
+    (deep / "test.en.json").write_text('{"timeBins": [{"data": [' + "1" * 5000 + "]}]}")
+    code, _, err = run_cli("history", "update", "--from", deep)
+    one_line_error(code, err, "5000 digits")
+
+
+def test_bargain_ensemble_bounded_before_it_starts(run_cli):
+    code, out, err = run_cli("bargain", example_path(), "--model", "eum", "--ensemble", "1000000")
+    one_line_error(code, err, "--ensemble: expected a number of runs in [1, 100000]")
+    code, out, err = run_cli("bargain", example_path(), "--model", "eum", "--ensemble", "100000")
+    line = one_line_error(code, err, "--ensemble: the work is estimated at", "budget of 2 min")
+    assert "use at most" in line and out == ""
+    code, out, err = run_cli(
+        "bargain", example_path(), "--model", "compromise", "--ensemble", "200", "--seed", "1"
+    )
+    assert code == 0, err
+
+
+@pytest.mark.parametrize(
+    "args, needle",
+    [
+        (["forecast", "--scenario", ""], "--scenario: expected a value, got an empty one"),
+        (["forecast", "--scenario="], "--scenario: expected a value"),
+        (["bargain", "--scenario", " "], "--scenario: expected a value"),
+        (["history", "query", "SELECT 1", "--format", ""], "--format: expected a value"),
+    ],
+)
+def test_empty_names_are_refused(run_cli, args, needle):
+    code, out, err = run_cli(*args)
+    one_line_error(code, err, needle)
+    assert out == ""
+
+
+def test_claims_share_one_time_budget_per_file(run_cli, tmp_path, monkeypatch):
+    """Three runaway as-of dates stop within the file's one budget (they used to get 30 s
+    each); the dates after the first are never started."""
+    monkeypatch.setattr("standoff.history.claims.CLAIMS_TIME_LIMIT_S", 1.0)
+    runaway = "SELECT count(*) FROM range(1000000000000) t(a), range(10) u(b)"
+    claims = "".join(
+        f"- id: c{y}\n  text: t\n  as_of: {y}-01-01\n  checks:\n"
+        f"  - query: {runaway}\n    op: ge\n    value: 0\n"
+        for y in (2005, 2010, 2015)
+    )
+    f = tmp_path / "c.yaml"
+    f.write_text(f"title: t\nas_of: 2018-01-01\nclaims:\n{claims}", encoding="utf-8")
+    code, _, err = run_cli("history", "claims", f)
+    one_line_error(code, err, "c.yaml: claims[0]", "ran past the time limit (1 s)")
+
+
+def test_a_failed_command_leaves_no_store_file(run_cli, tmp_path):
+    d = tmp_path / "new"
+    d.mkdir()
+    code, _, err = run_cli("--db", d / "h.duckdb", "forecast", "--scenario", "no-such")
+    one_line_error(code, err, "no-such")
+    code, _, err = run_cli("--db", d / "h.duckdb", "sensitivity", "--resume", "nope")
+    one_line_error(code, err, "--resume")
+    assert list(d.iterdir()) == []  # neither the history store nor a results store
+
+
+def test_a_failed_command_leaves_the_results_store_unchanged(run_cli, tmp_path, monkeypatch):
+    import duckdb
+
+    db = tmp_path / "h.duckdb"
+    args = ["--db", db, "forecast", "--record", "--raw", "--as-of", "2018-01-01"]
+    args += ["--paths", "200", "--horizon", "3", "--seed", "1"]
+    code, _, err = run_cli(*args)
+    assert code == 0, err
+    results = tmp_path / "results.duckdb"
+
+    def rows():
+        with duckdb.connect(str(results), read_only=True) as con:
+            names = [r[0] for r in con.execute("SHOW TABLES").fetchall()]
+            return {
+                n: sorted(map(str, con.execute(f'SELECT * FROM "{n}"').fetchall())) for n in names
+            }
+
+    before = rows()
+    from standoff.errors import UsageError
+    from standoff.forecast.results import ForecastResult
+
+    def fail(self):  # a failure after the run was stored (e.g. the output cannot be written)
+        raise UsageError("output: cannot be written")
+
+    monkeypatch.setattr(ForecastResult, "war_risk", fail)
+    code, _, err = run_cli(*args[:-1], "2")
+    one_line_error(code, err, "output: cannot be written")
+    assert rows() == before  # the run it added was removed again

@@ -475,3 +475,188 @@ def flags_case(draw) -> Case:
             draw(st.sampled_from(["1900-01-01", "2100-01-01", "2018-02-30", "2018-01-01"])),
         ]
     return Case({}, argv, "flags")
+
+
+# ------------------------------------------------------------------ issue 21: SQL, claims, --db
+#: text that broke the output or the parser in the second audit
+HOSTILE = [
+    "[/x]",
+    "[link=http://evil.example]click[/link]",
+    "[bold]b[/bold]",
+    ":smile:",
+    "\ud800",
+    "\udcff",
+    "9" * 4301,
+    "x" * 3000,
+    "",
+    "'",
+    "\x00",
+]
+#: SQL pieces: every DuckDB type the output must print, statements that must be refused
+SQL_VALUES = [
+    "uuid()",
+    "INTERVAL '1 year 2 months 3 days'",
+    "'\\x00ab'::BLOB",
+    "1.25::DECIMAL(38,10)",
+    "170141183460469231731687303715884105727::HUGEINT",
+    "340282366920938463463374607431768211455::UHUGEINT",
+    "'12:00:00+02'::TIMETZ",
+    "'0101'::BIT",
+    "[1, NULL, 3]",
+    "{'a': uuid(), 'n': 'nan'::DOUBLE}",
+    "MAP(['k'], [INTERVAL 1 DAY])",
+    "'infinity'::DATE",
+    "'-infinity'::TIMESTAMP",
+    "TIMESTAMP '294247-01-10 00:00:00'",
+    "TIMESTAMP '-290000-01-01'",
+    "'nan'::DOUBLE",
+    "'inf'::DOUBLE",
+    "now()",
+    "1::TINYINT",
+    "union_value(k := 1)",
+    "[[1.5, NULL]]",
+    "NULL",
+]
+SQL_STATEMENTS = [
+    "UPDATE EXTENSIONS",
+    "EXPLAIN ANALYZE CREATE TABLE t AS SELECT 1",
+    "EXPLAIN ANALYZE SELECT 1",
+    "EXPLAIN (ANALYZE) SELECT 1",
+    "EXPLAIN SELECT 1",
+    "EXPLAIN CREATE TABLE t AS SELECT 1",
+    "SELECT * FROM checkpoint()",
+    "CHECKPOINT",
+    "VACUUM",
+    "CREATE TABLE t AS SELECT 1",
+    "SELECT 1; SELECT 2",
+    "SHOW TABLES",
+    "DESCRIBE launches",
+    "SUMMARIZE SELECT 1 AS x",
+    "SELECT * FROM query('SELECT 1')",
+    "SELECT count(*) FROM launches",
+    "PIVOT (SELECT 1 AS a) ON a",
+    "SELECT * FROM range(200000)",
+]
+
+
+@st.composite
+def sql_text(draw) -> str:
+    kind = draw(st.integers(0, 3))
+    if kind == 0:
+        return draw(st.sampled_from(SQL_STATEMENTS))
+    if kind == 1:
+        vals = draw(st.lists(st.sampled_from(SQL_VALUES), min_size=1, max_size=4))
+        return "SELECT " + ", ".join(f"{v} AS c{k}" for k, v in enumerate(vals))
+    if kind == 2:
+        s = draw(st.sampled_from(HOSTILE)).replace("'", "''")
+        alias = draw(st.sampled_from(["a", '"[/h]"', '"\ud800"', '""', '"x y"']))
+        return f"SELECT '{s}' AS {alias}"
+    return draw(st.sampled_from(SQL_STATEMENTS)) + draw(
+        st.sampled_from([" ", ";", " -- c", " /* c */", "\n", " \ud800", "'", ")"])
+    )
+
+
+@st.composite
+def sql_case(draw) -> Case:
+    fmt = draw(st.sampled_from([[], ["--json"], ["--format", "csv"], ["--format", "table"]]))
+    return Case({}, ["history", "query", draw(sql_text()), *fmt], "sql")
+
+
+@st.composite
+def claims_case(draw) -> Case:
+    n = draw(st.integers(1, 6))
+    claims = []
+    for i in range(n):
+        c = {
+            "id": draw(st.one_of(st.just(f"c{i}"), st.sampled_from(HOSTILE))) or f"c{i}",
+            "text": draw(st.sampled_from(HOSTILE)) or "t",
+            "checks": [
+                {
+                    "query": draw(sql_text()),
+                    "op": draw(st.sampled_from(["eq", "ge", "between", "rel", "bad"])),
+                    "value": draw(
+                        st.sampled_from([0, 1, "x", [0, 10], 10**20, 1e308, float("nan")])
+                    ),
+                }
+            ],
+        }
+        if draw(st.booleans()):
+            c["as_of"] = draw(
+                st.sampled_from(
+                    ["2018-01-01", "2005-06-30", "9999-12-31", "0001-01-01", "2262-04-12", "x"]
+                )
+            )
+        claims.append(c)
+    doc = {"title": draw(st.sampled_from(HOSTILE)) or "t", "as_of": "2018-01-01", "claims": claims}
+    text = yaml.safe_dump(doc, allow_unicode=True, sort_keys=False)
+    if draw(st.integers(0, 5)) == 0:  # an integer Python will not print
+        text = text.replace("value: 0", "value: " + "9" * 4301, 1)
+    cmd = draw(
+        st.sampled_from(
+            [["history", "claims", "c.yaml"], ["history", "claims", "c.yaml", "--json"]]
+        )
+    )
+    return Case({"c.yaml": _bytes(text)}, cmd, "claims")
+
+
+def _duckdb_bytes(*statements: str) -> bytes:
+    import tempfile
+
+    import duckdb
+
+    with tempfile.TemporaryDirectory() as d:
+        p = Path(d) / "v.duckdb"
+        with duckdb.connect(str(p)) as con:
+            for s in statements:
+                con.execute(s)
+        return p.read_bytes()
+
+
+_DB_VICTIMS: list[bytes] = []
+
+
+def db_victims() -> list[bytes]:
+    """DuckDB files that are not wholly standoff's (the audit's cases), built once."""
+    if not _DB_VICTIMS:
+        meta = "CREATE TABLE standoff_meta (key VARCHAR, value VARCHAR)"
+        _DB_VICTIMS.extend(
+            _duckdb_bytes(*s)
+            for s in (
+                ("CREATE SCHEMA s", "CREATE TABLE s.t AS SELECT 1 AS x"),
+                ("CREATE VIEW v AS SELECT 42 AS x",),
+                ("CREATE MACRO m(x) AS x + 1",),
+                ("CREATE SEQUENCE q",),
+                ("CREATE TYPE mood AS ENUM ('a')",),
+                (meta, "INSERT INTO standoff_meta VALUES ('fingerprint', 'x')"),
+                (meta, "INSERT INTO standoff_meta VALUES ('kind', 'other')"),
+                (
+                    meta,
+                    "INSERT INTO standoff_meta VALUES ('kind', 'standoff-history')",
+                    "CREATE TABLE mine AS SELECT 1 AS x",
+                ),  # fmt: skip
+                (),
+            )
+        )
+    return _DB_VICTIMS
+
+
+@st.composite
+def db_case(draw) -> Case:
+    """``--db`` at a file that is not ours: refused (exit 2), the file unchanged."""
+    data = draw(
+        st.one_of(
+            st.sampled_from(db_victims()),
+            st.binary(min_size=1, max_size=64),
+            st.sampled_from(db_victims()).map(lambda b: b[: len(b) // 2]),
+        )
+    )
+    cmd = draw(
+        st.sampled_from(
+            [
+                ["history", "summary"],
+                ["history", "query", "SELECT 1"],
+                ["forecast", "--as-of", "2018-01-01", "--paths", "x"],
+            ]
+        )
+    )
+    return Case({"v.duckdb": data}, ["--db", "v.duckdb", *cmd], "db")

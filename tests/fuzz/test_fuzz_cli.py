@@ -24,17 +24,28 @@ import pytest
 from generators import (  # tests/fuzz/generators.py (pytest puts this directory on sys.path)
     Case,
     bargain_case,
+    claims_case,
+    db_case,
     flags_case,
     history_case,
     scenario_case,
     small_history,
+    sql_case,
 )
 from hypothesis import HealthCheck, given, settings
 
 HANG_SECONDS = 120
 MAX_RSS_MIB = 3072
-QUICK = {"scenario": 40, "ktab": 60, "history": 15, "flags": 60}
-LARGE = {"scenario": 1500, "ktab": 1500, "history": 500, "flags": 1500}
+QUICK = {"scenario": 40, "ktab": 60, "history": 15, "flags": 60, "sql": 20, "claims": 8, "db": 8}
+LARGE = {
+    "scenario": 1500,
+    "ktab": 1500,
+    "history": 500,
+    "flags": 1500,
+    "sql": 1500,
+    "claims": 400,
+    "db": 300,
+}
 COUNTS: dict[str, Counter] = {}
 
 
@@ -134,6 +145,18 @@ def test_fuzz_flags(runner, capsys):
     _run_surface(runner, capsys, flags_case(), QUICK["flags"])
 
 
+def test_fuzz_sql(runner, capsys):
+    _run_surface(runner, capsys, sql_case(), QUICK["sql"])
+
+
+def test_fuzz_claims(runner, capsys):
+    _run_surface(runner, capsys, claims_case(), QUICK["claims"])
+
+
+def test_fuzz_db(runner, capsys):
+    _run_surface(runner, capsys, db_case(), QUICK["db"])
+
+
 # ------------------------------------------------------------------ the larger profile
 @pytest.mark.fuzz
 @pytest.mark.parametrize("surface", sorted(LARGE))
@@ -143,6 +166,9 @@ def test_fuzz_large(runner, capsys, history_base, surface):
         "ktab": bargain_case(),
         "history": history_case(history_base),
         "flags": flags_case(),
+        "sql": sql_case(),
+        "claims": claims_case(),
+        "db": db_case(),
     }
     _run_surface(runner, capsys, strategies[surface], LARGE[surface])
     c = COUNTS.get(surface, Counter())

@@ -164,3 +164,77 @@ def test_one_bad_query_does_not_stop_the_others():
     res = run_queries({}, ["SELECT 1 AS a", "DELETE FROM x", "SELECT 2 AS b"])
     assert res[0].frame["a"].iloc[0] == 1 and res[2].frame["b"].iloc[0] == 2
     assert "DELETE statements are not allowed" in res[1].error
+
+
+# ------------------------------------------------------------------ issue 21: one budget
+def test_batches_share_one_deadline_and_late_ones_never_start(hist, tmp_path):
+    """Three runaway batches (as-of dates) with one 1-second budget: the first is stopped,
+    the tables of the next two are never even built (their builders would leave a file)."""
+    from standoff.store.sandbox import run_batches
+
+    runaway = "SELECT count(*) FROM range(1000000000000) t(a), range(10) u(b)"
+
+    def tables(k):
+        def build():
+            (tmp_path / f"built-{k}").write_text("x")
+            return hist.sql_tables()
+
+        return build
+
+    out = run_batches([(tables(k), [runaway]) for k in range(3)], Limits(seconds=1.0))
+    assert [len(r) for r in out] == [1, 1, 1]
+    assert all("time limit (1 s)" in r[0].error for r in out)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["built-0"]
+
+
+def test_many_dates_run_in_one_worker_with_lazy_tables(hist):
+    """Only the tables a batch names are registered (a view's monthly panel is built only
+    if asked for); the names offered are exactly those of ``History.sql_tables``."""
+    from standoff.history.claims import _LazyTables
+    from standoff.store.sandbox import run_batches
+
+    view = hist.as_of("2010-01-01")
+    lazy = _LazyTables(view)
+    assert set(lazy) == set(view.sql_tables())
+    out = run_batches(
+        [
+            (lazy, ["SELECT count(*) FROM launches"]),
+            (_LazyTables(hist.as_of("2015-01-01")), ["SELECT max(month) FROM monthly"]),
+            (lazy, ["SHOW TABLES"]),
+        ],
+        Limits(seconds=30),
+    )
+    assert out[0][0].error is None and int(out[0][0].frame.iloc[0, 0]) > 0
+    assert str(out[1][0].frame.iloc[0, 0]).startswith("2014-12") or out[1][0].error is None
+    names = set(out[2][0].frame.iloc[:, 0])
+    assert names == set(view.sql_tables())
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "EXPLAIN ANALYZE SELECT 1",
+        "EXPLAIN ANALYZE CREATE TABLE t AS SELECT 1",
+        "EXPLAIN (ANALYZE) DROP VIEW launches",
+        "EXPLAIN ANALYZE CHECKPOINT",
+        "EXPLAIN ANALYZE VACUUM",
+        "UPDATE EXTENSIONS",
+        "UPDATE EXTENSIONS (httpfs)",
+        "SELECT * FROM checkpoint()",
+        'SELECT * FROM "force_checkpoint"()',
+        "SELECT '\ud800'",
+    ],
+)
+def test_statement_check_refuses_anything_that_executes(sql):
+    from standoff.store.sandbox import SandboxError, check_statement
+
+    with pytest.raises(SandboxError):
+        check_statement(sql)
+
+
+def test_statement_check_allows_the_words_in_literals():
+    from standoff.store.sandbox import check_statement
+
+    check_statement("SELECT 'checkpoint()' AS a, 'EXPLAIN ANALYZE' AS b")
+    check_statement("EXPLAIN SELECT 1")
+    check_statement("/* EXPLAIN ANALYZE */ SELECT 1")

@@ -417,6 +417,11 @@ def bargain(
         for f in files:
             for prob in read_file(f, scale=lohi):
                 jobs.append(({"file": f}, prob))
+    from standoff.limits import check_bargain_cli  # the whole command's work, estimated
+
+    check_bargain_cli(
+        [p.n for _, p in jobs], model, rounds, ensemble, SIDE_BY_SIDE if scenario else ()
+    )
     lines = len(jobs) > 1
     csv_rows: list[dict] = []
     with _DetailWriter(detail) as dw:

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from standoff.cli._common import (
     FORMAT,
@@ -238,7 +239,7 @@ def claims(
         t.add_column(c, overflow="fold")
     colour = {"supported": "green", "not supported": "red", "not checkable": "yellow"}
     for r in rows:
-        t.add_row(r["claim"], f"[{colour[r['verdict']]}]{r['verdict']}[/]", r["data says"])
+        t.add_row(r["claim"], Text(r["verdict"], style=colour[r["verdict"]]), r["data says"])
     console.print(t)
 
 

@@ -1,8 +1,16 @@
 """Entry point of the ``standoff`` command.
 
 Errors caused by the user's input (a file, a flag, a value) print one line on stderr,
-``error: <file or field>: <what was expected>``, and exit with code 2; no traceback.
-Set ``STANDOFF_DEBUG=1`` to see the traceback of an unexpected error.
+``error: <file or field>: <what was expected>``, and exit with code 2; no traceback. So do
+errors of the environment the user controls: a path the system refuses (too long, no
+permission, not a directory: ``OSError``) and running out of memory. Set
+``STANDOFF_DEBUG=1`` to see the traceback of an unexpected error.
+
+Before any command runs, the arguments are checked (:func:`standoff.limits.check_argv`:
+no empty option value, bounded length). Each command runs under a store
+journal (:mod:`standoff.store.journal`): if it exits with any code but 0, the store files
+it created are removed and the runs it added to the results store are deleted, so a failed
+command leaves nothing behind.
 """
 
 from __future__ import annotations
@@ -27,7 +35,8 @@ from standoff.cli import serve as serve_cmd
 from standoff.cli import vintages as vintages_cmd
 from standoff.cli._common import State, err_console
 from standoff.errors import StandoffError, UsageError
-from standoff.limits import one_line
+from standoff.limits import check_argv, one_line
+from standoff.store import journal
 
 #: commands that do not read ``--case`` yet: they refuse any case but the default, so that
 #: nothing silently runs the Korean models on another case's data
@@ -167,6 +176,25 @@ def _machine_output(args: list[str]) -> bool:
     return False
 
 
+def _takes_value(option: str) -> bool:
+    """Does ``option`` (of any command) take a value? (Asked only for an empty argument.)"""
+    names: set[str] = set()
+    todo = [typer.main.get_command(app)]
+    while todo:
+        cmd = todo.pop()
+        for p in cmd.params:  # (typer's own click: compare by attributes, not class)
+            if getattr(p, "param_type_name", "") == "option" and not (
+                getattr(p, "is_flag", False) or getattr(p, "count", False)
+            ):
+                names.update(p.opts)
+        todo.extend(getattr(cmd, "commands", {}).values())
+    return option in names
+
+
+def _error(line: str) -> None:
+    err_console.print(one_line(line), markup=False, highlight=False)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; return (and exit with) its exit code."""
     from standoff.progress import configure
@@ -178,9 +206,12 @@ def main(argv: list[str] | None = None) -> int:
         except (AttributeError, ValueError):
             pass
     configure(False if _machine_output(list(args)) else None)  # --progress overrides
+    journal.open_journal()
     try:
+        check_argv(list(args), _takes_value)
         if _fast_summary(list(args)):
             code = 0
+            journal.commit()
             if argv is None:
                 sys.exit(code)
             return code
@@ -188,30 +219,48 @@ def main(argv: list[str] | None = None) -> int:
         code = rv if isinstance(rv, int) else 0
     except StandoffError as exc:
         # one line, at most 500 characters: never echo a huge input back
-        err_console.print(one_line(f"error: {exc}"), markup=False, highlight=False)
+        _error(f"error: {exc}")
         code = 2
     except typer.Exit as exc:
         code = int(getattr(exc, "exit_code", 0) or 0)
     except typer.Abort:
-        err_console.print("error: aborted", markup=False)
+        _error("error: aborted")
         code = 2
     except typer.TyperException as exc:  # bad flag, missing argument, bad option value
         msg = exc.format_message() if hasattr(exc, "format_message") else str(exc)
-        err_console.print(one_line(f"error: {msg}"), markup=False, highlight=False)
+        _error(f"error: {msg}")
         code = 2
     except BrokenPipeError:
         code = 0
+    except OSError as exc:  # the system refused a path the user gave: name it
+        name = exc.filename if exc.filename is not None else "file"
+        _error(f"error: {name}: {exc.strerror or type(exc).__name__}")
+        code = 2
+    except MemoryError:
+        _error(
+            "error: not enough memory for this command (the machine or the process limit); "
+            "ask for less work (fewer paths, runs or rows)"
+        )
+        code = 2
+    except RecursionError:
+        _error("error: an input is nested too deeply to be read")
+        code = 2
     except Exception as exc:  # an unexpected error is a bug: keep it short unless debugging
         if os.environ.get("STANDOFF_DEBUG"):
+            journal.rollback()
             raise
-        err_console.print(
-            one_line(
-                f"internal error: {type(exc).__name__}: {exc} (set STANDOFF_DEBUG=1 for the traceback)"
-            ),
-            markup=False,
-            highlight=False,
+        _error(
+            f"internal error: {type(exc).__name__}: {exc} (set STANDOFF_DEBUG=1 for the traceback)"
         )
         code = 1
+    except KeyboardInterrupt:  # an interruption keeps what was stored (sensitivity --resume)
+        journal.commit()
+        raise
+    if code == 0:
+        journal.commit()
+    else:
+        for problem in journal.rollback():
+            _error(f"note: {problem}")
     if argv is None:
         sys.exit(code)
     return code

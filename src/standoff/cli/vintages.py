@@ -51,15 +51,17 @@ def update(
     Example: standoff history update --from ~/Downloads/standoff-sources --dry-run
     """
     from standoff.history.vintages import update as run
+    from standoff.progress import enabled
 
     root = _root(ctx)
+    say = enabled() and not json_out  # steps on a terminal only: a failure stays one line
     res = run(
         root,
         from_dir,
         online=online,
         dry_run=dry_run,
         allow_removals=allow_removals,
-        progress=None if json_out else (lambda m: err_console.print(f"  {m}", markup=False)),
+        progress=(lambda m: err_console.print(f"  {m}", markup=False)) if say else None,
     )
     out = res.to_dict()
     if json_out:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import math
+from collections.abc import Mapping
 from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -175,7 +176,8 @@ def load_claims(path: str | Path | None = None) -> tuple[ClaimsFile, Path]:
         raise ClaimsError(f"{p}: {loc}: {msg}") from None
 
 
-#: time for all the queries of one claims file at one as-of date, in seconds
+#: time for all the queries of one claims file, whatever the number of as-of dates, in
+#: seconds (one budget per file and per command: ``history claims``, ``brief --claims``)
 CLAIMS_TIME_LIMIT_S = 30.0
 
 
@@ -209,9 +211,11 @@ def evaluate_claims(history: History, claims: ClaimsFile, origin: str = "claims"
 
     The claims' queries are untrusted SQL: they run in the sandbox
     (:mod:`standoff.store.sandbox`: read-only, no files, no ``COPY``/``ATTACH``/extensions,
-    bounded time and memory), all the queries at one as-of date in one batch.
+    bounded memory), all of them in one worker with **one** time limit for the whole file
+    (:data:`CLAIMS_TIME_LIMIT_S`), whatever the number of as-of dates: the queries of each
+    date run on that date's view (its tables are built in the worker).
     """
-    from standoff.store.sandbox import MEMORY_LIMIT_MB, Limits, run_queries
+    from standoff.store.sandbox import MEMORY_LIMIT_MB, Limits, run_batches
 
     by_cut: dict[dt.date, list[int]] = {}
     for k, claim in enumerate(claims.claims):
@@ -219,12 +223,15 @@ def evaluate_claims(history: History, claims: ClaimsFile, origin: str = "claims"
     views: dict[int, History] = {}
     answers: dict[int, list] = {}
     limits = Limits(seconds=CLAIMS_TIME_LIMIT_S, memory_mb=MEMORY_LIMIT_MB, max_rows=1)
+    batches, cuts = [], []
     for cut, ks in by_cut.items():
         h = history
         if history.as_of_date is None or history.as_of_date.date() > cut:
-            h = history.as_of(cut)
-        sqls = [q for k in ks for q in _queries(claims.claims[k])]
-        res = run_queries(h.sql_tables, sqls, limits)
+            h = history.as_of(cut)  # cheap (no copy of the tables); refuses a bad date here
+        cuts.append((h, ks))
+        batches.append((_LazyTables(h), [q for k in ks for q in _queries(claims.claims[k])]))
+    results = run_batches(batches, limits)
+    for (h, ks), res in zip(cuts, results, strict=True):
         i = 0
         for k in ks:
             n = len(_queries(claims.claims[k]))
@@ -234,6 +241,34 @@ def evaluate_claims(history: History, claims: ClaimsFile, origin: str = "claims"
         _evaluate_one(views[k], claim, f"{origin}: claims[{k}] ({claim.id})", answers[k])
         for k, claim in enumerate(claims.claims)
     ]
+
+
+class _LazyTables(Mapping):
+    """A view's SQL tables (``History.sql_tables``), the derived ones (the monthly panel, the
+    sanctions regime) built only if a query names them: most claims read a base table, and a
+    file with hundreds of as-of dates then stays well inside its time limit."""
+
+    def __init__(self, view: History) -> None:
+        self._view = view
+        self._all: dict[str, pd.DataFrame] | None = None
+        self._names = list(dict.fromkeys([*view.tables, *_DERIVED]))
+
+    def __getitem__(self, name: str) -> pd.DataFrame:
+        if name in self._view.tables:
+            return self._view.tables[name]
+        if self._all is None:
+            self._all = self._view.sql_tables()
+        return self._all[name]
+
+    def __iter__(self):
+        return iter(self._names)
+
+    def __len__(self) -> int:
+        return len(self._names)
+
+
+#: the tables ``History.sql_tables`` adds to the base tables
+_DERIVED = ("monthly", "sanctions_regime", "meta")
 
 
 def _evaluate_one(h: History, claim: Claim, where: str, answers: list) -> dict:

@@ -142,11 +142,20 @@ def bundled_vintage() -> Vintage:
     )
 
 
+#: largest vintage description read (they are a few KiB)
+META_MAX_BYTES = 1 << 20
+
+
 def _read_meta(path: Path) -> Vintage | None:
+    from standoff.limits import load_json_bounded, read_bounded
+
     try:
-        meta = json.loads((path / META).read_text(encoding="utf-8"))
+        data = read_bounded(path / META, META_MAX_BYTES, "vintage description")
+        meta = load_json_bounded(data, str(path / META))
+        if not isinstance(meta, dict):
+            return None
         return Vintage(**{**meta, "path": path})
-    except (OSError, ValueError, TypeError):
+    except (OSError, ValueError, TypeError):  # DataError is a ValueError
         return None  # not a (complete) vintage
 
 
@@ -167,13 +176,12 @@ def list_vintages(root: Path, *, include_bundled: bool = True) -> list[Vintage]:
 
 def current_id(root: Path) -> str:
     """The id named by ``CURRENT`` (``bundled`` when there is none)."""
+    from standoff.limits import read_text_bounded
+
     p = root / POINTER
-    try:
-        vid = p.read_text(encoding="utf-8").strip()
-    except (FileNotFoundError, NotADirectoryError):
+    if not os.path.lexists(p) or not p.parent.is_dir():
         return BUNDLED  # no update yet (or no usable store directory: the bundled tables)
-    except OSError as exc:
-        raise DataError(f"{p}: cannot read the current-vintage pointer ({exc.strerror})") from None
+    vid = read_text_bounded(p, 4096, "current-vintage pointer").strip()
     return vid or BUNDLED
 
 
@@ -275,15 +283,24 @@ def collect(src: Path) -> tuple[dict[str, dict[str, Path]], dict[str, Path]]:
 
 
 def _check_json(path: Path, data: bytes) -> object:
+    """Parsed JSON, bounded: integers of at most 4,000 digits, nesting of at most 64 levels,
+    valid Unicode (:func:`standoff.limits.load_json_bounded`)."""
+    from standoff.limits import load_json_bounded
+
     try:
-        return json.loads(data.decode("utf-8"))
-    except UnicodeDecodeError:
-        raise DataError(f"{path}: expected UTF-8 JSON text") from None
-    except json.JSONDecodeError as exc:
-        raise DataError(
-            f"{path}: not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno}); "
-            "the copy looks truncated or corrupt"
-        ) from None
+        return load_json_bounded(data, str(path))
+    except DataError as exc:
+        msg = str(exc)
+        if "not valid JSON (" in msg and "for standoff" not in msg:
+            msg += "; the copy looks truncated or corrupt"
+        raise DataError(msg) from None
+
+
+def _read_source(path: Path) -> bytes:
+    """A source copy: a regular file of at most :data:`standoff.limits.SOURCE_MAX_BYTES`."""
+    from standoff.limits import SOURCE_MAX_BYTES, read_bounded
+
+    return read_bounded(path, SOURCE_MAX_BYTES, "source")
 
 
 _CNS_FIELDS = ("date", "time", "missile", "facility", "landing", "apogee", "distance", "outcome")
@@ -346,7 +363,7 @@ def _stage(groups, aux, staging: Path) -> dict[str, dict]:
         g = SOURCE_GROUPS[key]
         info = {}
         for name, path in files.items():
-            data = path.read_bytes()
+            data = _read_source(path)
             if name.endswith(".json"):
                 _check_cns(path, _check_json(path, data), name)
             else:
@@ -362,7 +379,7 @@ def _stage(groups, aux, staging: Path) -> dict[str, dict]:
             info[name] = _sha(data)[:16]
         versions[key] = {"files": info}
     for name, path in aux.items():
-        data = path.read_bytes()
+        data = _read_source(path)
         _check_csv(path, data)
         out = staging / AUX_FILES[name] / name
         out.parent.mkdir(parents=True, exist_ok=True)

@@ -4,9 +4,15 @@ The bundled tables are loaded into a DuckDB file on first use: by default
 ``<user data dir>/standoff/history.duckdb`` (``platformdirs``), relocatable with the
 ``STANDOFF_HOME`` environment variable or the CLI's ``--db PATH``. Safety rules:
 
-* **Never overwrite what is not ours.** A path that exists is replaced only if it is a
-  standoff history store (its ``standoff_meta`` table says so) or an empty file. A text
-  file, a user's own DuckDB database, a directory, are refused with one line
+* **Never overwrite what is not ours.** Only a regular file is considered (a symbolic link
+  is followed to one): a directory, a FIFO, a socket or a device (``/dev/null``) is refused
+  from its type alone, without opening it (no hang on a FIFO). A file that exists is
+  replaced only if it is empty (0 bytes) or a standoff history store: a DuckDB database
+  whose ``standoff_meta`` table (schema ``main``) says ``kind = standoff-history`` and
+  that holds **nothing else** -- no table but ours (the tables the store lists, in
+  ``main``), and no view, macro, sequence, type, index or schema of its own. Anything else
+  (a text file, a user's database, tables in another schema, only views or macros or
+  sequences, a meta table without ``kind``, an empty database) is refused with one line
   (:class:`~standoff.errors.DataError`, exit 2) and left byte-identical.
 * **The fingerprint covers the stored rows.** The file records a fingerprint of the CSV
   texts it was built from *and* a checksum of its rows (per table: the row count and the
@@ -26,6 +32,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import stat
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -36,6 +43,7 @@ import platformdirs
 
 from standoff.errors import DataError
 from standoff.history.schema import coerce_types
+from standoff.store import journal
 
 META_TABLE = "standoff_meta"
 STORE_KIND = "standoff-history"
@@ -77,20 +85,113 @@ def is_lock_error(exc: BaseException) -> bool:
 
 
 def file_kind(path: Path) -> str:
-    """``missing``, ``directory``, ``empty``, ``duckdb`` or ``other`` (by the magic bytes)."""
+    """``missing``, ``directory``, ``special`` (a FIFO, socket or device), ``empty``,
+    ``duckdb`` or ``other`` (by the magic bytes). A special file is never opened; a regular
+    file is opened without blocking and its type checked again on the descriptor."""
     path = Path(path)
-    if not path.exists():
-        return "missing"
-    if path.is_dir():
-        return "directory"
     try:
-        with path.open("rb") as f:
-            head = f.read(16)
+        st = os.stat(path)
+    except NotADirectoryError:
+        return "missing"  # a parent is a file: creating the store will say so
+    except FileNotFoundError:
+        if os.path.lexists(path):
+            raise DataError(
+                f"{path}: a symbolic link to a missing file; refusing to replace it"
+            ) from None
+        return "missing"
+    except (OSError, ValueError) as exc:
+        raise DataError(f"{path}: cannot use this path ({_why(exc)})") from None
+    if stat.S_ISDIR(st.st_mode):
+        return "directory"
+    if not stat.S_ISREG(st.st_mode):
+        return "special"
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
+    try:
+        fd = os.open(path, flags)
     except OSError as exc:
-        raise DataError(f"{path}: cannot read ({exc.strerror})") from None
+        raise DataError(f"{path}: cannot read ({_why(exc)})") from None
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):  # replaced since the stat
+            return "special"
+        head = os.read(fd, 16)
+    except OSError as exc:
+        raise DataError(f"{path}: cannot read ({_why(exc)})") from None
+    finally:
+        os.close(fd)
     if not head:
         return "empty"
     return "duckdb" if head[8:12] == DUCKDB_MAGIC else "other"
+
+
+def _why(exc: BaseException) -> str:
+    return getattr(exc, "strerror", None) or type(exc).__name__
+
+
+def special_file_error(path: Path, what: str = "a DuckDB file path") -> DataError:
+    return DataError(
+        f"{path}: is not a regular file (a device, pipe or socket); expected {what}; refusing "
+        "to read or replace it"
+    )
+
+
+# ---------------------------------------------------------------------- ownership
+def inventory(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, str]]:
+    """Every object a user can create in the open database: ``(kind, schema, name)`` for
+    tables, views, macros, sequences, types, indexes and schemas (DuckDB's built-in ones
+    left out)."""
+    return con.execute(
+        """
+        SELECT 'table', schema_name, table_name FROM duckdb_tables()
+            WHERE database_name = current_database()
+        UNION ALL SELECT 'view', schema_name, view_name FROM duckdb_views()
+            WHERE database_name = current_database() AND NOT internal
+        UNION ALL SELECT 'macro', schema_name, function_name FROM duckdb_functions()
+            WHERE database_name = current_database() AND NOT internal
+        UNION ALL SELECT 'sequence', schema_name, sequence_name FROM duckdb_sequences()
+            WHERE database_name = current_database()
+        UNION ALL SELECT 'type', schema_name, type_name FROM duckdb_types()
+            WHERE database_name = current_database() AND NOT internal
+        UNION ALL SELECT 'index', schema_name, index_name FROM duckdb_indexes()
+            WHERE database_name = current_database()
+        UNION ALL SELECT 'schema', schema_name, schema_name FROM duckdb_schemas()
+            WHERE database_name = current_database() AND NOT internal AND schema_name <> 'main'
+        """
+    ).fetchall()
+
+
+def foreign_objects(objects: list[tuple[str, str, str]], ours: set[str] | None) -> list[str]:
+    """The objects that are not standoff's: anything but a table in ``main``, and (when
+    ``ours`` is given) a table in ``main`` whose name is not in ``ours``."""
+    out = []
+    for kind, schema, name in objects:
+        if kind == "table" and schema == "main" and (ours is None or name in ours):
+            continue
+        if kind == "schema" or schema == "main":
+            out.append(f"{kind} {name}")
+        else:
+            out.append(f"{kind} {schema}.{name}")
+    return sorted(out)
+
+
+def describe_objects(objects: list[tuple[str, str, str]]) -> str:
+    """``other tables (a, b)`` or ``other objects (view v, macro s.m)``: at most five named."""
+    if all(k == "table" and sch == "main" for k, sch, _ in objects):
+        return f"other tables ({', '.join(sorted(n for _, _, n in objects)[:5])})"
+    return f"other objects ({', '.join(foreign_objects(objects, set())[:5])})"
+
+
+def read_marker(con: duckdb.DuckDBPyConnection) -> dict[str, str] | None:
+    """The ``standoff_meta`` key/value pairs (schema ``main``), or None without the table or
+    when it does not have the two text columns standoff writes."""
+    cols = con.execute(
+        "SELECT column_name, data_type FROM duckdb_columns() WHERE database_name = "
+        "current_database() AND schema_name = 'main' AND table_name = ? ORDER BY column_index",
+        [META_TABLE],
+    ).fetchall()
+    if [c for c, _ in cols] != ["key", "value"]:
+        return None
+    rows = con.execute(f"SELECT key, value FROM main.{META_TABLE} LIMIT 1000").fetchall()
+    return {str(k): str(v) for k, v in rows if k is not None and v is not None}
 
 
 # ---------------------------------------------------------------------- temp files
@@ -177,10 +278,14 @@ def write_store(path: Path, tables: dict[str, pd.DataFrame], fp: str) -> None:
             _fill(con, tables)
             con.execute(f"CREATE TABLE {META_TABLE} (key VARCHAR, value VARCHAR)")
             con.execute(
-                f"INSERT INTO {META_TABLE} VALUES ('kind', ?), ('fingerprint', ?), ('rows', ?)",
-                [STORE_KIND, fp, rows_checksum(con)],
+                f"INSERT INTO {META_TABLE} VALUES ('kind', ?), ('fingerprint', ?), ('rows', ?), "
+                "('tables', ?)",
+                [STORE_KIND, fp, rows_checksum(con), ",".join(sorted(tables))],
             )
+        created = not os.path.lexists(path)
         tmp.replace(path)
+        if created:
+            journal.created(path)
     except (duckdb.Error, OSError) as exc:
         why = exc.strerror if isinstance(exc, OSError) and exc.strerror else _first_line(exc)
         raise DataError(f"{path}: cannot write the history database ({why})") from None
@@ -205,23 +310,28 @@ class _NotOurs(Exception):
 def _read_current(path: Path, fp: str, names: list[str]) -> dict[str, pd.DataFrame] | None:
     """The tables of the store at ``path`` if it is current and its rows verify, else None.
 
-    Raises :class:`_NotOurs` for a DuckDB file without our meta table, and ``duckdb.Error``
-    if the file cannot be opened or read.
+    Raises :class:`_NotOurs` for a DuckDB file that is not wholly a standoff history store
+    (see the module docstring), and ``duckdb.Error`` if it cannot be opened or read.
     """
     with duckdb.connect(str(path), read_only=True) as con:
-        tables = _table_names(con)
-        has_meta = con.execute(
-            "SELECT count(*) FROM duckdb_tables() WHERE table_name = ? "
-            "AND database_name = current_database()",
-            [META_TABLE],
-        ).fetchall()[0][0]
-        if not has_meta:
-            if tables:
-                raise _NotOurs(f"a DuckDB database with other tables ({', '.join(tables[:5])})")
-            return None  # an empty DuckDB database: nothing to lose
-        meta = dict(con.execute(f"SELECT key, value FROM {META_TABLE}").fetchall())
-        if meta.get("kind", STORE_KIND) != STORE_KIND or "fingerprint" not in meta:
-            raise _NotOurs(f"a DuckDB database of another kind ({meta.get('kind')!r})")
+        objects = inventory(con)
+        meta = read_marker(con) if ("table", "main", META_TABLE) in objects else None
+        if meta is None:
+            if not objects:
+                raise _NotOurs("an empty DuckDB database, without standoff's marker")
+            raise _NotOurs(f"a DuckDB database with {describe_objects(objects)}")
+        if meta.get("kind") != STORE_KIND:
+            raise _NotOurs(
+                f"a DuckDB database of another kind ({meta.get('kind')!r}); standoff's marker "
+                "needs kind = standoff-history"
+            )
+        listed = meta.get("tables")
+        ours = {META_TABLE, *(listed.split(",") if listed else [*names, "monthly"])}
+        other = foreign_objects(objects, ours)
+        if other:
+            raise _NotOurs(f"a standoff store that also holds {', '.join(other[:5])}")
+        if "fingerprint" not in meta:
+            return None  # ours, from a build that was interrupted: rebuild
         if meta.get("fingerprint") != fp or meta.get("rows") != rows_checksum(con):
             return None  # stale, from an older version, or rows changed: rebuild
         return {n: con.execute(f'SELECT * FROM "{n}"').df() for n in names}
@@ -252,11 +362,15 @@ def ensure_store(
     Korean schemas; a case passes its own, :meth:`standoff.cases.Case.coerce`).
     """
     path = Path(path)
+    if os.path.islink(path) and os.path.exists(path):
+        path = Path(os.path.realpath(path))  # a link to a store: use (and rebuild) its target
     kind = file_kind(path)
     if kind == "directory":
         raise DataError(
             f"{path}: is a directory; --db expects a DuckDB file path (e.g. {path / 'history.duckdb'})"
         )
+    if kind == "special":
+        raise special_file_error(path)
     if kind == "other":
         if not owned:
             raise _refuse(path, "not a DuckDB file")
@@ -290,13 +404,20 @@ def ensure_store(
 
 
 def _ours_despite_error(path: Path) -> bool:
-    """Can the meta table of an otherwise unreadable DuckDB file still be read?"""
+    """Can the meta table of an otherwise unreadable DuckDB file still be read, and does it
+    say the file is a history store holding nothing but standoff's tables?"""
     try:
         with duckdb.connect(str(path), read_only=True) as con:
-            rows = con.execute(f"SELECT value FROM {META_TABLE} WHERE key = 'kind'").fetchall()
+            objects = inventory(con)
+            meta = read_marker(con)
+            if meta is None or meta.get("kind") != STORE_KIND:
+                return False
+            listed = meta.get("tables")
+            if not listed:
+                return not foreign_objects(objects, None)
+            return not foreign_objects(objects, {META_TABLE, *listed.split(",")})
     except duckdb.Error:
         return False
-    return bool(rows) and rows[0][0] == STORE_KIND
 
 
 def stored_fingerprint(path: Path) -> str | None:

@@ -31,13 +31,19 @@ import duckdb
 import pandas as pd
 
 from standoff.errors import DataError
+from standoff.store import journal
 from standoff.store.duckdb_store import (
     META_TABLE,
     _first_line,
     _tmp_path,
     clean_orphans,
+    describe_objects,
     file_kind,
+    foreign_objects,
+    inventory,
     is_lock_error,
+    read_marker,
+    special_file_error,
 )
 
 RESULTS_KIND = "standoff-results"
@@ -56,6 +62,8 @@ def _check_file(path: Path) -> str:
     kind = file_kind(path)
     if kind == "directory":
         raise DataError(f"{path}: is a directory; expected the results DuckDB file")
+    if kind == "special":
+        raise special_file_error(path, "the results DuckDB file")
     if kind == "other":
         raise DataError(
             f"{path}: exists and is not a standoff results store (not a DuckDB file); "
@@ -65,25 +73,36 @@ def _check_file(path: Path) -> str:
 
 
 def _check_ours(con: duckdb.DuckDBPyConnection, path: Path) -> None:
-    tables = {
-        r[0]
-        for r in con.execute(
-            "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database()"
-        ).fetchall()
-    }
-    if META_TABLE in tables:
-        rows = con.execute(f"SELECT value FROM {META_TABLE} WHERE key = 'kind'").fetchall()
-        kind = rows[0] if rows else None
-        if kind and kind[0] == RESULTS_KIND:
-            return
+    """A results store is ours if its ``standoff_meta`` (schema ``main``) says
+    ``kind = standoff-results`` and it holds nothing but tables in ``main`` (no view, macro,
+    sequence, type, index or other schema); or, as written before the marker existed, only
+    the backtest tables. Anything else -- an empty database too -- is refused."""
+    objects = inventory(con)
+    has_meta = ("table", "main", META_TABLE) in objects
+    meta = read_marker(con) if has_meta else None
+    if meta is not None and meta.get("kind") == RESULTS_KIND:
+        other = foreign_objects(objects, None)
+        if other:
+            raise DataError(
+                f"{path}: a standoff results store that also holds {', '.join(other[:5])}; "
+                "refusing to write into it"
+            )
+        return
+    if has_meta:
+        kind = None if meta is None else meta.get("kind")
         raise DataError(
-            f"{path}: a DuckDB database of another kind ({kind[0] if kind else None!r}), "
+            f"{path}: a DuckDB database of another kind ({kind!r}), "
             "not a standoff results store; refusing to use it"
         )
-    if tables - LEGACY_TABLES:
-        other = ", ".join(sorted(tables - LEGACY_TABLES)[:5])
+    if not objects:
         raise DataError(
-            f"{path}: a DuckDB database with other tables ({other}), not a standoff results "
+            f"{path}: an empty DuckDB database without standoff's marker, not a standoff "
+            "results store; refusing to write into it"
+        )
+    if foreign_objects(objects, LEGACY_TABLES):
+        rest = [o for o in objects if not (o[0] == "table" and o[2] in LEGACY_TABLES)]
+        raise DataError(
+            f"{path}: a DuckDB database with {describe_objects(rest)}, not a standoff results "
             "store; refusing to write into it"
         )
 
@@ -219,6 +238,7 @@ def write_run(
                 return str(run_meta["run_id"])
             try:
                 os.link(tmp, path)  # atomic, and never replaces a store created meanwhile
+                journal.created(path)
                 return str(run_meta["run_id"])
             except FileExistsError:
                 pass  # another process created the store: add the run in a transaction
@@ -235,6 +255,7 @@ def write_run(
         try:
             _write(con, run_table, run_meta, tables)
             con.commit()
+            journal.added_run(path, [*tables, run_table], str(run_meta["run_id"]))
         except BaseException as exc:
             con.rollback()
             if isinstance(exc, duckdb.Error):
@@ -257,7 +278,7 @@ def latest_complete_run(
     every table of ``require``; ``None`` if there is none (or no store)."""
     path = Path(path)
     if file_kind(path) in ("missing", "empty"):
-        return None
+        return None  # (a directory or a special file is refused by open_results)
     with open_results(path, wait=wait) as con:
         have = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
         if run_table not in have or any(t not in have for t in require):

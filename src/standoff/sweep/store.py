@@ -124,6 +124,9 @@ class SweepStore:
                     tmp.replace(self.path)
                 else:
                     os.link(tmp, self.path)  # never replaces a store created meanwhile
+                    from standoff.store import journal
+
+                    journal.created(self.path)  # removed again if the command fails
             except FileExistsError:
                 pass
         except (duckdb.Error, OSError) as exc:

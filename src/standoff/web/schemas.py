@@ -37,6 +37,30 @@ PolicyId = str
 class _Request(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
+    @model_validator(mode="before")
+    @classmethod
+    def _valid_unicode(cls, data):
+        """Every string of the body, keys included, nested models too, is valid Unicode: a
+        lone surrogate (JSON ``"\\ud800"``) is a 422 naming where it is, never a 500."""
+        stack = [(data, "")]
+        while stack:
+            obj, where = stack.pop()
+            if isinstance(obj, str):
+                try:
+                    obj.encode("utf-8")
+                except UnicodeEncodeError:
+                    raise ValueError(
+                        f"{where or 'body'}: expected valid Unicode text (a lone surrogate)"
+                    ) from None
+            elif isinstance(obj, dict):
+                for k, v in obj.items():
+                    key = str(k).encode("utf-8", "backslashreplace").decode("utf-8")
+                    stack.append((k, f"{where}.{key}".lstrip(".") if where else key))
+                    stack.append((v, f"{where}.{key}" if where else key))
+            elif isinstance(obj, list):
+                stack.extend((v, f"{where}[{i}]") for i, v in enumerate(obj))
+        return data
+
 
 class ScenarioEdit(_Request):
     """A bundled scenario with edited policies and model parameters."""

@@ -749,9 +749,17 @@ class Services:
                         f"issue: expected one of {', '.join(i.id for i in scn.issues)}, got {issue!r}"
                     )
             source = f"scenario {scn.name}"
+        from standoff.limits import check_bargain_web  # actors x rounds x models, before work
+
+        check_bargain_web([p.n for p in problems[:8]], model, rounds, list(MODELS))
         out = []
         for prob in problems[:8]:
-            fc = forecast(prob, model, rounds=rounds if model in DYNAMIC else None)
+            fc = forecast(
+                prob,
+                model,
+                rounds=rounds if model in DYNAMIC else None,
+                **({"log": False} if model in DYNAMIC else {}),  # no O(n^2) challenge log
+            )
             models = {}
             for m in MODELS:
                 if m == model:
